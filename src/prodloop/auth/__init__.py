@@ -1,0 +1,1 @@
+"""Who may use prodloop: users with roles, personal API tokens and login throttling."""
