@@ -1,0 +1,1 @@
+"""The web adapter: JSON API, server-rendered pages and (later) capture endpoints."""

@@ -1,0 +1,15 @@
+"""The JSON API, version 1: every ledger object, plus the caller's own tokens."""
+
+from fastapi import APIRouter
+
+from prodloop.web.api import accounts, audit, docs, features, people, product_areas, teams, workspace
+from prodloop.web.api import me
+
+api_router = APIRouter()
+v1 = APIRouter(prefix="/api/v1")
+for module in (workspace, features, people, teams, accounts, product_areas, audit, me):
+    v1.include_router(module.router)
+api_router.include_router(v1)
+api_router.include_router(docs.router)
+
+__all__ = ["api_router"]
