@@ -16,7 +16,7 @@ from rich.console import Console
 from sqlalchemy.orm import Session
 
 from prodloop.ledger.errors import LedgerError
-from prodloop.settings import Settings, get_settings
+from prodloop.settings import Settings
 from prodloop.store import make_engine, make_session_factory, unit_of_work
 from prodloop.store.migrate import upgrade
 
@@ -60,9 +60,9 @@ def handles_bad_input(command: Callable[P, R]) -> Callable[P, R]:
 
 
 def settings() -> Settings:
-    """The settings from the environment (a bad value is bad input)."""
+    """The settings from the environment, read afresh (a bad value is bad input)."""
     try:
-        return get_settings()
+        return Settings()
     except ValidationError as invalid:
         fail(f"configuration {_first_error(invalid)}")
 

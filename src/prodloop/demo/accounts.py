@@ -1,14 +1,15 @@
 """The demo company's 2,000 customer accounts, with ARR concentrated in a few large ones.
 
 Segments split roughly 70/22/8 by count; ARR is lognormal within SMB and mid-market and
-Pareto within enterprise, so the enterprise tenth of accounts carries most of the revenue
-(as in most B2B SaaS books of business).
+truncated Pareto within enterprise, so the largest tenth of accounts carries most of the
+revenue (as in most B2B SaaS books of business).
 """
 
 from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from math import log
@@ -35,6 +36,8 @@ SEGMENT_SHARES = {Segment.SMB: 0.70, Segment.MID_MARKET: 0.22, Segment.ENTERPRIS
 # the rest signed during the year.
 IMPORTED_SHARE = 0.75
 # Probability that an account pays by card through Stripe (large ones are invoiced).
+# Tail index of enterprise ARR: lower is more concentrated (1.1 puts ~60% of ARR in enterprise).
+ENTERPRISE_PARETO_ALPHA = 1.1
 STRIPE_SHARE = {Segment.SMB: 1.0, Segment.MID_MARKET: 0.85, Segment.ENTERPRISE: 0.4}
 BASE62 = string.digits + string.ascii_letters
 
@@ -57,8 +60,14 @@ def build_accounts(context: DemoContext, *, import_at: datetime, actor: str) -> 
     plans = plan_accounts(context, import_at=import_at)
     accounts: list[Account] = []
     for plan in plans:
-        data = AccountIn(name=plan.name, domain=plan.domain, segment=plan.segment,
-                         plan=plan.plan, arr=plan.arr, external_ids=plan.external_ids)
+        data = AccountIn(
+            name=plan.name,
+            domain=plan.domain,
+            segment=plan.segment,
+            plan=plan.plan,
+            arr=plan.arr,
+            external_ids=plan.external_ids,
+        )
         accounts.append(
             service.create_account(context.session, data, actor=actor, at=plan.created_at)
         )
@@ -73,20 +82,26 @@ def plan_accounts(context: DemoContext, *, import_at: datetime) -> list[AccountP
     domains: set[str] = set()
     drafts: list[tuple[str, str, Segment, int]] = []
     for segment in segments:
-        name, domain = _company_name(rng, segment, names, domains)
+        arr = _arr(rng, segment)
+        name, domain = _company_name(rng, segment, arr, names, domains)
         names.add(name)
         domains.add(domain)
-        drafts.append((name, domain, segment, _arr(rng, segment)))
+        drafts.append((name, domain, segment, arr))
     imported_count = round(len(drafts) * IMPORTED_SHARE)
     imported = sorted(drafts[:imported_count])  # the CRM export came sorted by name
     signed = drafts[imported_count:]
     moments = [import_at + timedelta(seconds=2 * index) for index in range(len(imported))]
-    moments += sorted(
-        context.business_time(context.day(rng.randint(14, 364)), rng) for _ in signed
-    )
+    moments += sorted(context.business_time(context.day(rng.randint(14, 364)), rng) for _ in signed)
     return [
-        AccountPlan(name=name, domain=domain, segment=segment, plan=_plan(segment, arr),
-                    arr=arr, created_at=at, external_ids=_external_ids(rng, segment))
+        AccountPlan(
+            name=name,
+            domain=domain,
+            segment=segment,
+            plan=_plan(segment, arr),
+            arr=arr,
+            created_at=at,
+            external_ids=_external_ids(rng, segment),
+        )
         for (name, domain, segment, arr), at in zip(imported + signed, moments, strict=True)
     ]
 
@@ -102,13 +117,21 @@ def _segments(rng: random.Random) -> list[Segment]:
 def _arr(rng: random.Random, segment: Segment) -> int:
     """Annual recurring revenue in whole dollars, rounded as contracts are."""
     if segment is Segment.SMB:
-        value = min(max(rng.lognormvariate(log(6_000), 0.75), 1_200), 30_000)
+        value = _within(lambda: rng.lognormvariate(log(6_000), 0.75), 1_200, 30_000)
         return round(value / 100) * 100
     if segment is Segment.MID_MARKET:
-        value = min(max(rng.lognormvariate(log(70_000), 0.55), 30_000), 200_000)
+        value = _within(lambda: rng.lognormvariate(log(60_000), 0.55), 30_000, 200_000)
         return round(value / 500) * 500
-    value = min(150_000 * rng.paretovariate(1.6), 2_000_000)
+    value = _within(lambda: 150_000 * rng.paretovariate(ENTERPRISE_PARETO_ALPHA), 0, 2_000_000)
     return round(value / 1_000) * 1_000
+
+
+def _within(draw: Callable[[], float], low: float, high: float) -> float:
+    """A draw from ``draw`` inside [low, high], redrawn rather than clipped (no pile-ups)."""
+    while True:
+        value = draw()
+        if low <= value <= high:
+            return value
 
 
 def _plan(segment: Segment, arr: int) -> str:
@@ -116,7 +139,7 @@ def _plan(segment: Segment, arr: int) -> str:
     if segment is Segment.SMB:
         return "starter" if arr < 7_500 else "growth"
     if segment is Segment.MID_MARKET:
-        return "growth" if arr < 60_000 else "business"
+        return "growth" if arr < 50_000 else "business"
     return "business" if arr < 250_000 else "enterprise"
 
 
@@ -128,13 +151,17 @@ def _external_ids(rng: random.Random, segment: Segment) -> dict[str, str]:
 
 
 def _company_name(
-    rng: random.Random, segment: Segment, names: set[str], domains: set[str]
+    rng: random.Random, segment: Segment, arr: int, names: set[str], domains: set[str]
 ) -> tuple[str, str]:
-    """A new company name and a domain derived from it, neither used before."""
+    """A new company name and a domain derived from it, neither used before.
+
+    Large enterprise accounts more often carry a "Group" or "Holdings" in their name.
+    """
+    suffix_chance = 0.0 if segment is not Segment.ENTERPRISE else 0.8 if arr >= 500_000 else 0.3
     while True:
         name = _invent_name(rng)
         domain = f"{_domain_label(name)}.{DOMAIN_SUFFIX}"
-        if segment is Segment.ENTERPRISE and rng.random() < 0.5:
+        if rng.random() < suffix_chance:
             name = f"{name} {rng.choice(ENTERPRISE_SUFFIXES)}"
         if name not in names and domain not in domains:
             return name, domain

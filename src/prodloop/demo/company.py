@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,39 +39,78 @@ class TeamSpec:
 
 
 TEAMS = (
-    TeamSpec("growth", "Growth",
-             "Onboarding, activation and collaboration: turns sign-ups into active teams.",
-             ((PRODUCT_MANAGER, 2), (ENGINEERING_MANAGER, 1), (DESIGNER, 1),
-              (SOFTWARE_ENGINEER, 3), (DATA_ANALYST, 1))),
-    TeamSpec("core-platform", "Core Platform",
-             "Identity, security, the workflow engine and the public API.",
-             ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1),
-              (SOFTWARE_ENGINEER, 4))),
-    TeamSpec("integrations", "Integrations",
-             "Connectors to the tools customers already run on: Slack, Salesforce, Jira.",
-             ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1),
-              (SOFTWARE_ENGINEER, 3))),
-    TeamSpec("insights", "Insights",
-             "Dashboards, reports and the data customers take elsewhere.",
-             ((PRODUCT_OPS_LEAD, 1), (PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1),
-              (DESIGNER, 1), (SOFTWARE_ENGINEER, 2), (DATA_ANALYST, 1))),
-    TeamSpec("mobile", "Mobile",
-             "The iOS and Android apps for people working away from a desk.",
-             ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1),
-              (SOFTWARE_ENGINEER, 3))),
-    TeamSpec("billing", "Billing",
-             "Plans, pricing, invoices and payments.",
-             ((PRODUCT_OPS_ANALYST, 1), (PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1),
-              (SOFTWARE_ENGINEER, 3))),
+    TeamSpec(
+        "growth",
+        "Growth",
+        "Onboarding, activation and collaboration: turns sign-ups into active teams.",
+        (
+            (PRODUCT_MANAGER, 2),
+            (ENGINEERING_MANAGER, 1),
+            (DESIGNER, 1),
+            (SOFTWARE_ENGINEER, 3),
+            (DATA_ANALYST, 1),
+        ),
+    ),
+    TeamSpec(
+        "core-platform",
+        "Core Platform",
+        "Identity, security, the workflow engine and the public API.",
+        ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1), (SOFTWARE_ENGINEER, 4)),
+    ),
+    TeamSpec(
+        "integrations",
+        "Integrations",
+        "Connectors to the tools customers already run on: Slack, Salesforce, Jira.",
+        ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1), (SOFTWARE_ENGINEER, 3)),
+    ),
+    TeamSpec(
+        "insights",
+        "Insights",
+        "Dashboards, reports and the data customers take elsewhere.",
+        (
+            (PRODUCT_OPS_LEAD, 1),
+            (PRODUCT_MANAGER, 1),
+            (ENGINEERING_MANAGER, 1),
+            (DESIGNER, 1),
+            (SOFTWARE_ENGINEER, 2),
+            (DATA_ANALYST, 1),
+        ),
+    ),
+    TeamSpec(
+        "mobile",
+        "Mobile",
+        "The iOS and Android apps for people working away from a desk.",
+        ((PRODUCT_MANAGER, 1), (ENGINEERING_MANAGER, 1), (DESIGNER, 1), (SOFTWARE_ENGINEER, 3)),
+    ),
+    TeamSpec(
+        "billing",
+        "Billing",
+        "Plans, pricing, invoices and payments.",
+        (
+            (PRODUCT_OPS_ANALYST, 1),
+            (PRODUCT_MANAGER, 1),
+            (ENGINEERING_MANAGER, 1),
+            (SOFTWARE_ENGINEER, 3),
+        ),
+    ),
 )
 
 PRODUCT_AREAS = (
-    ("security-compliance", "Security & compliance",
-     "Sign-in, permissions, audit and the controls enterprise buyers ask for."),
-    ("workspace", "Workspace & collaboration",
-     "Onboarding, templates and working together inside Northwind."),
-    ("automation", "Workflows & automation",
-     "The workflow builder, approvals and everything that runs on its own."),
+    (
+        "security-compliance",
+        "Security & compliance",
+        "Sign-in, permissions, audit and the controls enterprise buyers ask for.",
+    ),
+    (
+        "workspace",
+        "Workspace & collaboration",
+        "Onboarding, templates and working together inside Northwind.",
+    ),
+    (
+        "automation",
+        "Workflows & automation",
+        "The workflow builder, approvals and everything that runs on its own.",
+    ),
     ("integrations", "Integrations", "Connectors, webhooks and two-way syncs."),
     ("reporting", "Dashboards & reporting", "Dashboards, reports, exports and alerts."),
     ("billing", "Billing & plans", "Plans, checkout, invoices and usage-based pricing."),
@@ -95,8 +135,9 @@ def ascii_fold(text: str) -> str:
 
 def admin_email(context: DemoContext) -> str:
     """The email of the product-ops lead who set the workspace up (the demo's main actor)."""
-    return next(person.email for person in context.company.people
-                if person.role == PRODUCT_OPS_LEAD)
+    return next(
+        person.email for person in context.company.people if person.role == PRODUCT_OPS_LEAD
+    )
 
 
 def build_organisation(context: DemoContext, start: datetime) -> None:
@@ -113,9 +154,10 @@ def build_organisation(context: DemoContext, start: datetime) -> None:
         company.teams.append(service.create_team(context.session, data, actor=admin, at=at))
     joined = start + timedelta(hours=1)
     for index, (email, (name, role, team)) in enumerate(people.items()):
-        data = PersonIn(name=name, email=email, role=role, team=team)
+        person_in = PersonIn(name=name, email=email, role=role, team=team)
         at = joined + timedelta(minutes=3 * index + rng.randint(0, 2))
-        company.people.append(service.create_person(context.session, data, actor=admin, at=at))
+        person = service.create_person(context.session, person_in, actor=admin, at=at)
+        company.people.append(person)
     areas_at = joined + timedelta(hours=3)
     for index, (key, name, description) in enumerate(PRODUCT_AREAS):
         area_in = ProductAreaIn(key=key, name=name, description=description)
@@ -126,7 +168,10 @@ def build_organisation(context: DemoContext, start: datetime) -> None:
 
 def _create_workspace(context: DemoContext, admin: str) -> Workspace:
     return service.create_workspace(
-        context.session, name=COMPANY_NAME, time_zone=context.time_zone, currency=CURRENCY,
+        context.session,
+        name=COMPANY_NAME,
+        time_zone=context.time_zone,
+        currency=CURRENCY,
         actor=admin,
     )
 
@@ -145,7 +190,7 @@ def _plan_people(rng: random.Random) -> dict[str, tuple[str, str, str]]:
 
 
 def _new_name(
-    rng: random.Random, taken_names: set[str], taken_emails: dict[str, object]
+    rng: random.Random, taken_names: set[str], taken_emails: Mapping[str, object]
 ) -> tuple[str, str]:
     groups = sorted(PERSON_NAMES)
     while True:
@@ -163,4 +208,3 @@ def _with_seniority(rng: random.Random, role: str) -> str:
         return role
     prefixes, weights = zip(*levels, strict=True)
     return f"{rng.choices(prefixes, weights=weights)[0]}{role}"
-

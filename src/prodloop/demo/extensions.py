@@ -47,9 +47,7 @@ class DemoExtension:
 _registry: dict[str, DemoExtension] = {}
 
 
-def register_demo_extension(
-    name: str, build: Build, *, after: tuple[str, ...] = ()
-) -> None:
+def register_demo_extension(name: str, build: Build, *, after: tuple[str, ...] = ()) -> None:
     """Add ``build`` to the demo under ``name``; its returned truths land in the manifest.
 
     ``build`` receives the shared :class:`DemoContext`, adds its records through domain

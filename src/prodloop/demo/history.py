@@ -11,28 +11,53 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
 from prodloop.demo.context import HISTORY_DAYS, DemoContext
 from prodloop.demo.features import STAGE_WEIGHTS, FeatureSpec
 from prodloop.ledger.stages import Stage
 
-FORWARD = (Stage.IDEA, Stage.DISCOVERY, Stage.PLANNED, Stage.BUILDING, Stage.BETA,
-           Stage.LAUNCHED, Stage.ADOPTED)
+FORWARD = (
+    Stage.IDEA,
+    Stage.DISCOVERY,
+    Stage.PLANNED,
+    Stage.BUILDING,
+    Stage.BETA,
+    Stage.LAUNCHED,
+    Stage.ADOPTED,
+)
 # Ranked from most to least mature, the catalogue fills these stages in this order.
-DEAL_ORDER = (Stage.ADOPTED, Stage.LAUNCHED, Stage.BETA, Stage.BUILDING, Stage.PLANNED,
-              Stage.DISCOVERY, Stage.IDEA)
+DEAL_ORDER = (
+    Stage.ADOPTED,
+    Stage.LAUNCHED,
+    Stage.BETA,
+    Stage.BUILDING,
+    Stage.PLANNED,
+    Stage.DISCOVERY,
+    Stage.IDEA,
+)
 
 # Days a feature typically spends in a stage before moving on.
 DWELL_DAYS: dict[Stage, tuple[float, float]] = {
-    Stage.IDEA: (10, 60), Stage.DISCOVERY: (10, 40), Stage.PLANNED: (7, 30),
-    Stage.BUILDING: (20, 75), Stage.BETA: (14, 45), Stage.LAUNCHED: (30, 100),
-    Stage.ADOPTED: (40, 120), Stage.RETIRED: (20, 60),
+    Stage.IDEA: (10, 60),
+    Stage.DISCOVERY: (10, 40),
+    Stage.PLANNED: (7, 30),
+    Stage.BUILDING: (20, 75),
+    Stage.BETA: (14, 45),
+    Stage.LAUNCHED: (30, 100),
+    Stage.ADOPTED: (40, 120),
+    Stage.RETIRED: (20, 60),
 }
 # Days a feature has already spent in the stage it is in today.
 AGE_DAYS: dict[Stage, tuple[float, float]] = {
-    Stage.IDEA: (3, 200), Stage.DISCOVERY: (3, 60), Stage.PLANNED: (3, 40),
-    Stage.BUILDING: (3, 60), Stage.BETA: (3, 50), Stage.LAUNCHED: (3, 90),
-    Stage.ADOPTED: (10, 150), Stage.RETIRED: (5, 150),
+    Stage.IDEA: (3, 200),
+    Stage.DISCOVERY: (3, 60),
+    Stage.PLANNED: (3, 40),
+    Stage.BUILDING: (3, 60),
+    Stage.BETA: (3, 50),
+    Stage.LAUNCHED: (3, 90),
+    Stage.ADOPTED: (10, 150),
+    Stage.RETIRED: (5, 150),
 }
 # Overdue features have sat in their stage long enough for a target date to pass.
 OVERDUE_AGE_DAYS = (45.0, 110.0)
@@ -76,8 +101,9 @@ def deal_stages(specs: tuple[FeatureSpec, ...], rng: random.Random) -> dict[str,
     for stage in DEAL_ORDER:
         for _ in range(counts[stage]):
             lifecycles[next(ranked).key] = Lifecycle(stage, Course.FORWARD)
-    revived = rng.choice(sorted(key for key, life in lifecycles.items()
-                                if life.stage is Stage.BETA))
+    revived = rng.choice(
+        sorted(key for key, life in lifecycles.items() if life.stage is Stage.BETA)
+    )
     lifecycles[revived] = Lifecycle(Stage.BETA, Course.REVIVED)
     return {spec.key: lifecycles[spec.key] for spec in specs}
 
@@ -86,8 +112,9 @@ def stage_counts_for(total: int) -> dict[Stage, int]:
     """Features per stage for a catalogue of ``total`` (largest remainder, at least one each)."""
     exact = {Stage(name): total * weight for name, weight in STAGE_WEIGHTS.items()}
     counts = {stage: max(1, int(value)) for stage, value in exact.items()}
-    by_remainder = sorted(exact, key=lambda stage: (exact[stage] - int(exact[stage]),
-                                                    -stage.order), reverse=True)
+    by_remainder = sorted(
+        exact, key=lambda stage: (exact[stage] - int(exact[stage]), -stage.order), reverse=True
+    )
     for stage in by_remainder[: total - sum(counts.values())]:
         counts[stage] += 1
     return counts
@@ -120,7 +147,7 @@ def skips_stage(path: list[Stage]) -> bool:
     """Whether a forward move in ``path`` jumps over a stage."""
     return any(
         later in FORWARD and earlier in FORWARD and later.order - earlier.order > 1
-        for earlier, later in zip(path, path[1:], strict=False)
+        for earlier, later in pairwise(path)
     )
 
 
