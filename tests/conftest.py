@@ -118,8 +118,9 @@ def db(sessions: sessionmaker[Session]) -> Iterator[Session]:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings pointing at the backend under test."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    secret_key="test-secret-key")
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, secret_key="test-secret-key"
+    )
 
 
 def seed_small_ledger(sessions: sessionmaker[Session]) -> None:
@@ -131,25 +132,49 @@ def seed_small_ledger(sessions: sessionmaker[Session]) -> None:
         ledger.create_team(s, TeamIn(key="platform", name="Platform"), actor=actor)
         ledger.create_product_area(s, ProductAreaIn(key="billing", name="Billing"), actor=actor)
         ledger.create_product_area(s, ProductAreaIn(key="identity", name="Identity"), actor=actor)
-        for name, email, team in [("Ada Lovelace", "ada@example.com", "growth"),
-                                  ("Grace Hopper", "grace@example.com", "platform"),
-                                  ("Alan Turing", "alan@example.com", "platform")]:
-            ledger.create_person(s, PersonIn(name=name, email=email, role="Product Manager",
-                                             team=team), actor=actor)
+        for name, email, team in [
+            ("Ada Lovelace", "ada@example.com", "growth"),
+            ("Grace Hopper", "grace@example.com", "platform"),
+            ("Alan Turing", "alan@example.com", "platform"),
+        ]:
+            ledger.create_person(
+                s, PersonIn(name=name, email=email, role="Product Manager", team=team), actor=actor
+            )
         features = [
-            FeatureIn(key="sso", title="Single sign-on", product_area="identity",
-                      owner="grace@example.com", team="platform", stage="building",
-                      tags=["enterprise"]),
-            FeatureIn(key="usage-billing", title="Usage-based billing", product_area="billing",
-                      owner="ada@example.com", team="growth", stage="discovery"),
-            FeatureIn(key="audit-export", title="Audit log export", product_area="identity",
-                      team="platform", stage="launched", tags=["enterprise", "compliance"]),
+            FeatureIn(
+                key="sso",
+                title="Single sign-on",
+                product_area="identity",
+                owner="grace@example.com",
+                team="platform",
+                stage="building",
+                tags=["enterprise"],
+            ),
+            FeatureIn(
+                key="usage-billing",
+                title="Usage-based billing",
+                product_area="billing",
+                owner="ada@example.com",
+                team="growth",
+                stage="discovery",
+            ),
+            FeatureIn(
+                key="audit-export",
+                title="Audit log export",
+                product_area="identity",
+                team="platform",
+                stage="launched",
+                tags=["enterprise", "compliance"],
+            ),
             FeatureIn(key="dark-mode", title="Dark mode", stage="idea"),
         ]
         for feature in features:
             ledger.create_feature(s, feature, actor=actor)
-        for email, role in [("admin@example.com", "admin"), ("editor@example.com", "editor"),
-                            ("viewer@example.com", "viewer")]:
+        for email, role in [
+            ("admin@example.com", "admin"),
+            ("editor@example.com", "editor"),
+            ("viewer@example.com", "viewer"),
+        ]:
             create_user(s, email=email, name=role.title(), password=PASSWORD, role=role)
 
 
@@ -165,8 +190,9 @@ def app(settings: Settings) -> FastAPI:
 
 def login(client: TestClient, email: str) -> TestClient:
     """Sign ``client`` in through the real login form."""
-    response = client.post("/login", data={"email": email, "password": PASSWORD},
-                           follow_redirects=False)
+    response = client.post(
+        "/login", data={"email": email, "password": PASSWORD}, follow_redirects=False
+    )
     assert response.status_code == 303, response.text
     assert client.get("/api/v1/me").status_code == 200
     return client

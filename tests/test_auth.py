@@ -23,8 +23,9 @@ from tests.conftest import PASSWORD
 
 def test_passwords_are_hashed_with_argon2(sessions: sessionmaker[Session]) -> None:
     with unit_of_work(sessions) as s:
-        user = create_user(s, email="Someone@Example.com", name="S", password="long enough",
-                           role="editor")
+        user = create_user(
+            s, email="Someone@Example.com", name="S", password="long enough", role="editor"
+        )
         assert user.email == "someone@example.com"
         assert user.password_hash.startswith("$argon2id$")
         assert "long enough" not in user.password_hash
@@ -51,8 +52,15 @@ def test_throttle_locks_out_after_repeated_failures(sessions: sessionmaker[Sessi
     def attempt(password: str, at: datetime, client: str = "10.0.0.1") -> None:
         with unit_of_work(sessions) as s:
             try:
-                authenticate(s, email="a@example.com", password=password, client=client,
-                             max_failures=3, window=window, now=at)
+                authenticate(
+                    s,
+                    email="a@example.com",
+                    password=password,
+                    client=client,
+                    max_failures=3,
+                    window=window,
+                    now=at,
+                )
             except LoginError:
                 s.commit()
                 raise
@@ -78,9 +86,15 @@ def test_login_form_rate_limited_with_retry_after(client: TestClient) -> None:
 
 
 def test_login_sets_session_and_logout_ends_it(client: TestClient) -> None:
-    signed_in = client.post("/login", data={"email": "editor@example.com", "password": PASSWORD,
-                                            "next": "https://evil.example.com/"},
-                            follow_redirects=False)
+    signed_in = client.post(
+        "/login",
+        data={
+            "email": "editor@example.com",
+            "password": PASSWORD,
+            "next": "https://evil.example.com/",
+        },
+        follow_redirects=False,
+    )
     assert signed_in.status_code == 303
     assert signed_in.headers["location"] == "/"  # no open redirect
     assert client.get("/api/v1/me").json()["email"] == "editor@example.com"

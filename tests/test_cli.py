@@ -39,23 +39,50 @@ def bad_input(result: Result, *fragments: str) -> None:
 
 @pytest.fixture
 def initialised(cli_env: Path) -> Path:
-    result = run("init", "--workspace", "Acme", "--admin-email", "Boss@Example.com",
-                 "--admin-password", "long-password", "--time-zone", "Europe/London")
+    result = run(
+        "init",
+        "--workspace",
+        "Acme",
+        "--admin-email",
+        "Boss@Example.com",
+        "--admin-password",
+        "long-password",
+        "--time-zone",
+        "Europe/London",
+    )
     assert result.exit_code == 0, result.output
     return cli_env
 
 
 def test_init_add_list_show_set_stage(initialised: Path) -> None:
-    assert run("features", "add", "sso", "--title", "Single sign-on", "--tag", "enterprise",
-               "--target-date", "2026-12-31").exit_code == 0
-    assert run("features", "add", "dark-mode", "--title", "Dark mode", "--stage", "discovery").exit_code == 0
+    assert (
+        run(
+            "features",
+            "add",
+            "sso",
+            "--title",
+            "Single sign-on",
+            "--tag",
+            "enterprise",
+            "--target-date",
+            "2026-12-31",
+        ).exit_code
+        == 0
+    )
+    assert (
+        run(
+            "features", "add", "dark-mode", "--title", "Dark mode", "--stage", "discovery"
+        ).exit_code
+        == 0
+    )
     listed = json.loads(run("features", "list", "--json").stdout)
     assert [f["key"] for f in listed] == ["sso", "dark-mode"]
     assert listed[0]["tags"] == ["enterprise"]
     only = json.loads(run("features", "list", "--json", "--stage", "discovery").stdout)
     assert [f["key"] for f in only] == ["dark-mode"]
     table = run("features", "list").stdout
-    assert "2 features" in table and "unowned" in table
+    assert "2 features" in table
+    assert "unowned" in table
     moved = run("features", "set-stage", "sso", "building", "--reason", "staffed")
     assert moved.exit_code == 0
     shown = json.loads(run("features", "show", "sso", "--json").stdout)
@@ -68,17 +95,32 @@ def test_init_add_list_show_set_stage(initialised: Path) -> None:
 def test_bad_input_exits_2_with_one_line(initialised: Path) -> None:
     run("features", "add", "sso", "--title", "SSO")
     bad_input(run("features", "add", "sso", "--title", "Again"), "already taken")
-    bad_input(run("features", "add", "x", "--title", "X", "--owner", "nobody@example.com"),
-              "owner", "nobody@example.com")
+    bad_input(
+        run("features", "add", "x", "--title", "X", "--owner", "nobody@example.com"),
+        "owner",
+        "nobody@example.com",
+    )
     bad_input(run("features", "add", "Bad Key", "--title", "X"), "key")
     bad_input(run("features", "set-stage", "sso", "shipped"), "unknown stage")
     bad_input(run("features", "show", "nope"), "no feature")
-    bad_input(run("features", "add", "y", "--title", "Y", "--target-date", "31/12/2026"),
-              "Invalid isoformat")
+    bad_input(
+        run("features", "add", "y", "--title", "Y", "--target-date", "31/12/2026"),
+        "Invalid isoformat",
+    )
     run("features", "set-stage", "sso", "retired")
     bad_input(run("features", "set-stage", "sso", "building"), "needs a reason")
-    bad_input(run("init", "--workspace", "Again", "--admin-email", "x@example.com",
-                  "--admin-password", "long-password"), "already has a workspace")
+    bad_input(
+        run(
+            "init",
+            "--workspace",
+            "Again",
+            "--admin-email",
+            "x@example.com",
+            "--admin-password",
+            "long-password",
+        ),
+        "already has a workspace",
+    )
     bad_input(run("users", "add", "v@example.com", "--password", "short"), "at least 8")
     bad_input(run("export", "features", "--format", "xml"), "csv or json")
 
@@ -89,7 +131,7 @@ def test_import_export_round_trip_and_idempotence(initialised: Path) -> None:
     csv_file.write_text(
         "\ufeffkey,title,stage,tags,links,target_date\r\n"
         "sso,Single sign-on,building,enterprise; security,Spec|https://docs.example.com/sso,2027-01-15\r\n"
-        'audit-export,Audit log export,idea,,,\r\n'
+        "audit-export,Audit log export,idea,,,\r\n"
         '"bulk-edit","Bulk edit, with commas",planned,,,\r\n',
         encoding="utf-8",
     )
@@ -100,8 +142,12 @@ def test_import_export_round_trip_and_idempotence(initialised: Path) -> None:
     assert "0 created, 0 updated, 3 unchanged" in second.stdout
     exported = run("export", "features", "--format", "csv").stdout
     assert exported.splitlines()[0] == (
-        "key,title,description,stage,product_area,owner,team,target_date,launch_date,tags,links")
-    assert "sso,Single sign-on,,building,,,,2027-01-15,,enterprise; security,Spec|https://docs.example.com/sso" in exported
+        "key,title,description,stage,product_area,owner,team,target_date,launch_date,tags,links"
+    )
+    assert (
+        "sso,Single sign-on,,building,,,,2027-01-15,,enterprise; security,Spec|https://docs.example.com/sso"
+        in exported
+    )
     out = initialised / "export.csv"
     assert run("export", "features", "-o", str(out)).exit_code == 0
     assert "0 created, 0 updated, 3 unchanged" in run("import", "features", str(out)).stdout
@@ -113,9 +159,7 @@ def test_import_export_round_trip_and_idempotence(initialised: Path) -> None:
 def test_malformed_csv_names_row_and_column_and_writes_nothing(initialised: Path) -> None:
     csv_file = initialised / "bad.csv"
     csv_file.write_text(
-        "key,title,stage,target_date\n"
-        "good-one,Good,idea,\n"
-        "bad-date,Bad,idea,2026-13-40\n",
+        "key,title,stage,target_date\ngood-one,Good,idea,\nbad-date,Bad,idea,2026-13-40\n",
         encoding="utf-8",
     )
     bad_input(run("import", "features", str(csv_file)), "row 3", "column target_date", "2026-13-40")
@@ -131,7 +175,9 @@ def test_malformed_csv_names_row_and_column_and_writes_nothing(initialised: Path
 
 
 def test_users_and_tokens(initialised: Path) -> None:
-    added = run("users", "add", "viewer@example.com", "--role", "viewer", "--password", "long-password")
+    added = run(
+        "users", "add", "viewer@example.com", "--role", "viewer", "--password", "long-password"
+    )
     assert added.exit_code == 0
     assert "viewer@example.com" in run("users", "list").stdout
     token = run("users", "token", "boss@example.com", "--scope", "write")

@@ -33,7 +33,10 @@ def test_reset_and_upgrade_rebuild_every_table(engine: Engine) -> None:
 
 def test_sqlite_store_lives_in_the_data_directory(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "nested" / "data")
-    assert settings.effective_database_url == f"sqlite:///{tmp_path / 'nested' / 'data' / 'prodloop.db'}"
+    assert (
+        settings.effective_database_url
+        == f"sqlite:///{tmp_path / 'nested' / 'data' / 'prodloop.db'}"
+    )
     engine = make_engine(settings)  # connects lazily: nothing on disk yet
     assert not (tmp_path / "nested" / "data" / "prodloop.db").exists()
     upgrade(engine)
@@ -59,3 +62,13 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert len(first) > 40
     assert Settings(data_dir=tmp_path).effective_secret_key() == first
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_every_setting_is_documented_in_the_readme() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    missing = [
+        f"PRODLOOP_{name.upper()}"
+        for name in Settings.model_fields
+        if f"`PRODLOOP_{name.upper()}`" not in readme
+    ]
+    assert not missing, f"README configuration table lacks {missing}"

@@ -21,7 +21,8 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(
         default=Path(".prodloop"),
-        description="Folder holding the SQLite app store, the secret key and (later) the event lake.",
+        description="Folder holding the SQLite app store, the secret key and (later) the "
+        "event lake.",
     )
     database_url: str | None = Field(
         default=None,

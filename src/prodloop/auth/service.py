@@ -86,8 +86,12 @@ def create_user(
     if session.execute(select(User.id).where(User.email == email)).first():
         raise ConflictError(f"a user with email {email!r} already exists", field="email")
     _check_password(password)
-    user = User(email=email, name=name.strip() or email, role=parse_role(str(role)).value,
-                password_hash=hash_password(password))
+    user = User(
+        email=email,
+        name=name.strip() or email,
+        role=parse_role(str(role)).value,
+        password_hash=hash_password(password),
+    )
     session.add(user)
     session.flush()
     return user
@@ -137,9 +141,7 @@ def authenticate(
         if failures[0] >= max_failures:
             oldest: datetime = failures[1]
             retry_after = max(1, int((oldest + window - now).total_seconds()))
-            raise LoginError(
-                "too many failed sign-ins; try again later", retry_after=retry_after
-            )
+            raise LoginError("too many failed sign-ins; try again later", retry_after=retry_after)
     user = session.execute(select(User).where(User.email == email)).scalar_one_or_none()
     ok = user is not None and user.active and _verify(user.password_hash, password)
     for subject in subjects:
@@ -185,8 +187,13 @@ def create_token(
     if scope is TokenScope.WRITE and not Role(user.role).can_write:
         raise RuleError("a viewer can only hold read tokens", field="scope")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name.strip() or "token", scope=scope.value,
-                     prefix=secret[:10], digest=_digest(secret))
+    token = ApiToken(
+        user=user,
+        name=name.strip() or "token",
+        scope=scope.value,
+        prefix=secret[:10],
+        digest=_digest(secret),
+    )
     session.add(token)
     session.flush()
     return IssuedToken(token=token, secret=secret)

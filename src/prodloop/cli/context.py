@@ -49,8 +49,11 @@ def handles_bad_input(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except LedgerError as refused:
-            fail(refused.message if refused.field is None or refused.field in refused.message
-                 else f"{refused.field}: {refused.message}")
+            fail(
+                refused.message
+                if refused.field is None or refused.field in refused.message
+                else f"{refused.field}: {refused.message}"
+            )
         except ValidationError as invalid:
             fail(_first_error(invalid))
         except (ValueError, OSError, UnicodeDecodeError) as problem:

@@ -38,8 +38,15 @@ def list_features(
     stages = [parse_stage(value) for value in stage or []]
     with store() as db:
         paged = service.list_features(
-            db, stages=stages or None, team=team, owner=owner, product_area=area, tag=tag,
-            unowned=unowned, q=search, listing=Listing(sort=sort, per_page=limit),
+            db,
+            stages=stages or None,
+            team=team,
+            owner=owner,
+            product_area=area,
+            tag=tag,
+            unowned=unowned,
+            q=search,
+            listing=Listing(sort=sort, per_page=limit),
         )
         rows = [FeatureOut.model_validate(feature) for feature in paged.items]
     if as_json:
@@ -49,10 +56,14 @@ def list_features(
     for column in ("key", "title", "stage", "owner", "team", "target"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.key, row.title, row.stage.value,
-                      row.owner.email if row.owner else "[red]unowned[/]",
-                      row.team.key if row.team else "",
-                      row.target_date.isoformat() if row.target_date else "")
+        table.add_row(
+            row.key,
+            row.title,
+            row.stage.value,
+            row.owner.email if row.owner else "[red]unowned[/]",
+            row.team.key if row.team else "",
+            row.target_date.isoformat() if row.target_date else "",
+        )
     console.print(table)
 
 
@@ -73,7 +84,8 @@ def show(
         ("owner", feature.owner.email if feature.owner else "unowned"),
         ("team", feature.team.name if feature.team else ""),
         ("area", feature.product_area.name if feature.product_area else ""),
-        ("target", feature.target_date or ""), ("launched", feature.launch_date or ""),
+        ("target", feature.target_date or ""),
+        ("launched", feature.launch_date or ""),
         ("tags", ", ".join(feature.tags)),
     ):
         console.print(f"  {label:<8} {value}")
@@ -83,9 +95,13 @@ def show(
     for column in ("when (UTC)", "from", "to", "by", "reason"):
         table.add_column(column)
     for change in feature.stage_history:
-        table.add_row(change.changed_at.strftime("%Y-%m-%d %H:%M"),
-                      change.from_stage or "", change.to_stage, change.changed_by,
-                      change.reason or "")
+        table.add_row(
+            change.changed_at.strftime("%Y-%m-%d %H:%M"),
+            change.from_stage or "",
+            change.to_stage,
+            change.changed_by,
+            change.reason or "",
+        )
     console.print(table)
 
 
@@ -105,9 +121,15 @@ def add(
 ) -> None:
     """Add a feature to the ledger."""
     data = FeatureIn(
-        key=key, title=title, description=description, stage=parse_stage(stage), owner=owner,
-        team=team, product_area=area,
-        target_date=date.fromisoformat(target_date) if target_date else None, tags=tag or [],
+        key=key,
+        title=title,
+        description=description,
+        stage=parse_stage(stage),
+        owner=owner,
+        team=team,
+        product_area=area,
+        target_date=date.fromisoformat(target_date) if target_date else None,
+        tags=tag or [],
     )
     with store() as db:
         feature = service.create_feature(db, data, actor=actor or default_actor())
@@ -119,7 +141,9 @@ def add(
 def set_stage(
     key: str,
     stage: Annotated[str, typer.Argument(help="One of: " + ", ".join(s.value for s in Stage))],
-    reason: Annotated[str | None, typer.Option(help="Why; required to revive a retired one.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Why; required to revive a retired one.")
+    ] = None,
     actor: Actor = None,
 ) -> None:
     """Move a feature to another stage."""

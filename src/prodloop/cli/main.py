@@ -55,8 +55,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """prodloop: the product operations hub."""
 
@@ -67,18 +71,29 @@ def init(
     workspace: Annotated[str, typer.Option(help="Your organisation's name.")],
     admin_email: Annotated[str, typer.Option(help="The first admin's email.")],
     admin_name: Annotated[str, typer.Option(help="The first admin's name.")] = "",
-    admin_password: Annotated[str | None, typer.Option(
-        help="Else PRODLOOP_PASSWORD or a prompt.")] = None,
+    admin_password: Annotated[
+        str | None, typer.Option(help="Else PRODLOOP_PASSWORD or a prompt.")
+    ] = None,
     time_zone: Annotated[str, typer.Option(help="IANA time zone for reports.")] = "UTC",
     currency: Annotated[str, typer.Option(help="ISO 4217 code for ARR.")] = "USD",
 ) -> None:
     """Create the workspace and its first admin."""
     password = users.read_password(admin_password)
     with store() as db:
-        service.create_workspace(db, name=workspace, time_zone=time_zone,
-                                 currency=currency.upper(), actor=admin_email.lower())
-        create_user(db, email=admin_email, name=admin_name or admin_email, password=password,
-                    role=Role.ADMIN)
+        service.create_workspace(
+            db,
+            name=workspace,
+            time_zone=time_zone,
+            currency=currency.upper(),
+            actor=admin_email.lower(),
+        )
+        create_user(
+            db,
+            email=admin_email,
+            name=admin_name or admin_email,
+            password=password,
+            role=Role.ADMIN,
+        )
     console.print(f"workspace [bold]{workspace}[/] ready; sign in as {admin_email.lower()}")
 
 
@@ -95,20 +110,30 @@ def serve(
     engine.dispose()
     bind_host, bind_port = host or config.host, port or config.port
     console.print(f"prodloop on [bold]http://{bind_host}:{bind_port}[/]  (API docs: /api/docs)")
-    uvicorn.run("prodloop.web.asgi:create", factory=True, host=bind_host, port=bind_port,
-                workers=workers, log_level="info", proxy_headers=False)
+    uvicorn.run(
+        "prodloop.web.asgi:create",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 @app.command()
 @handles_bad_input
 def demo(
     seed: Annotated[int, typer.Option(help="Same seed, same company.")] = 42,
-    as_of: Annotated[str | None, typer.Option(
-        help="The demo's today (YYYY-MM-DD); default today.")] = None,
-    serve_after: Annotated[bool, typer.Option("--serve/--no-serve",
-                                              help="Serve it when built.")] = True,
-    reset: Annotated[bool, typer.Option(
-        help="Replace a workspace that is not a demo (destroys its data).")] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="The demo's today (YYYY-MM-DD); default today.")
+    ] = None,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve it when built.")
+    ] = True,
+    reset: Annotated[
+        bool, typer.Option(help="Replace a workspace that is not a demo (destroys its data).")
+    ] = False,
 ) -> None:
     """Build the demo company (replacing an earlier demo) and serve it."""
     from prodloop.demo import build_demo, write_manifest
@@ -122,26 +147,39 @@ def demo(
             with store() as db:
                 has_workspace = service.get_workspace(db) is not None
             if has_workspace and not (reset or manifest_path.exists()):
-                fail("this data directory holds a real workspace; pass --reset to replace it, "
-                     "or set PRODLOOP_DATA_DIR to another folder")
+                fail(
+                    "this data directory holds a real workspace; pass --reset to replace it, "
+                    "or set PRODLOOP_DATA_DIR to another folder"
+                )
             reset_store(engine)
         upgrade(engine)
     finally:
         engine.dispose()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("building the demo company", total=None)
         with store(migrate=False) as db:
-            manifest = build_demo(db, seed=seed, as_of=day,
-                                  progress=lambda step: progress.update(task, description=step))
+            manifest = build_demo(
+                db,
+                seed=seed,
+                as_of=day,
+                progress=lambda step: progress.update(task, description=step),
+            )
             for email, name, role in DEMO_USERS:
                 create_user(db, email=email, name=name, password=DEMO_PASSWORD, role=role)
     write_manifest(manifest, manifest_path)
     counts = ", ".join(f"{value} {name}" for name, value in manifest.get("counts", {}).items())
     console.print(f"demo built (seed {seed}): {counts}")
     console.print(f"planted truths: {manifest_path}")
-    console.print(f"sign in as [bold]{DEMO_USERS[0][0]}[/] / [bold]{DEMO_PASSWORD}[/] "
-                  f"(also editor@… and viewer@… with the same password)")
+    console.print(
+        f"sign in as [bold]{DEMO_USERS[0][0]}[/] / [bold]{DEMO_PASSWORD}[/] "
+        f"(also editor@… and viewer@… with the same password)"
+    )
     if serve_after:
         serve(host=None, port=None, workers=1)
 
@@ -172,4 +210,3 @@ def db_current() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
-

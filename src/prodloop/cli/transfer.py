@@ -31,15 +31,19 @@ def import_features_command(
         if hasattr(error, "row"):
             fail(f"{file}: {error}")
         raise
-    console.print(f"{file}: {len(result.created)} created, {len(result.updated)} updated, "
-                  f"{len(result.unchanged)} unchanged")
+    console.print(
+        f"{file}: {len(result.created)} created, {len(result.updated)} updated, "
+        f"{len(result.unchanged)} unchanged"
+    )
 
 
 @export_app.command("features")
 @handles_bad_input
 def export_features_command(
     format: Annotated[str, typer.Option("--format", "-f", help="csv or json.")] = "csv",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File; default stdout.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File; default stdout.")
+    ] = None,
 ) -> None:
     """Write the whole ledger as CSV (importable) or JSON (with stage histories)."""
     if format not in {"csv", "json"}:

@@ -34,7 +34,9 @@ def add(
     email: str,
     name: Annotated[str, typer.Option(help="Display name.")] = "",
     role: Annotated[Role, typer.Option(help="admin, editor or viewer.")] = Role.VIEWER,
-    password: Annotated[str | None, typer.Option(help="Else PRODLOOP_PASSWORD or a prompt.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="Else PRODLOOP_PASSWORD or a prompt.")
+    ] = None,
 ) -> None:
     """Add a user who can sign in."""
     secret = read_password(password)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -183,23 +182,21 @@ def _plan_people(rng: random.Random) -> dict[str, tuple[str, str, str]]:
     for spec in TEAMS:
         for role, count in spec.roster:
             for _ in range(count):
-                name, email = _new_name(rng, names, people)
-                names.add(name)
+                name, email = _new_name(rng, names)
                 people[email] = (name, _with_seniority(rng, role), spec.key)
     return people
 
 
-def _new_name(
-    rng: random.Random, taken_names: set[str], taken_emails: Mapping[str, object]
-) -> tuple[str, str]:
+def _new_name(rng: random.Random, taken: set[str]) -> tuple[str, str]:
+    """A name whose given and family names are both new, so nobody shares either."""
     groups = sorted(PERSON_NAMES)
     while True:
         given_names, family_names = PERSON_NAMES[rng.choice(groups)]
         given, family = rng.choice(given_names), rng.choice(family_names)
-        name = f"{given} {family}"
-        email = f"{ascii_fold(given)}.{ascii_fold(family)}@{COMPANY_DOMAIN}"
-        if name not in taken_names and email not in taken_emails:
-            return name, email
+        if given not in taken and family not in taken:
+            taken.update((given, family))
+            email = f"{ascii_fold(given)}.{ascii_fold(family)}@{COMPANY_DOMAIN}"
+            return f"{given} {family}", email
 
 
 def _with_seniority(rng: random.Random, role: str) -> str:

@@ -109,10 +109,14 @@ class DemoContext:
         return local_time(self.as_of, time(0), self.zone)
 
     def business_time(self, day: date, rng: random.Random) -> datetime:
-        """A plausible working moment on ``day`` (weekends moved back to Friday), in UTC."""
+        """A plausible working moment on ``day``, in UTC.
+
+        A weekend day moves back to a random weekday of the same week (never later, so a
+        moment stays inside the history window).
+        """
         weekday = day.weekday()
         if weekday >= 5:
-            day -= timedelta(days=weekday - 4)
+            day -= timedelta(days=weekday - rng.randint(0, 4))
         moment = time(rng.randint(9, 17), rng.randrange(0, 60, 5))
         return local_time(day, moment, self.zone)
 

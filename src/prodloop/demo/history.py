@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
@@ -71,7 +71,8 @@ class Course(StrEnum):
 
     FORWARD = "forward"  # moves forward to the stage it is in today
     KILLED = "killed"  # an idea dropped during or before discovery
-    SUNSET = "sunset"  # shipped, then retired
+    SUNSET = "sunset"  # shipped years ago, entered into the ledger as such, retired this year
+    ESTABLISHED = "established"  # shipped years ago, entered into the ledger as such, still used
     REVIVED = "revived"  # shipped, retired, then brought back
 
 
@@ -88,22 +89,23 @@ def deal_stages(specs: tuple[FeatureSpec, ...], rng: random.Random) -> dict[str,
     counts = stage_counts_for(len(specs))
     retired = counts[Stage.RETIRED]
     sunset_count, killed_count = (retired + 1) // 2, retired // 2
-    legacy = [spec for spec in specs if "legacy" in spec.tags][:sunset_count]
-    established = [spec for spec in specs if spec.maturity == 1 and spec not in legacy]
-    sunset = legacy + rng.sample(established, sunset_count - len(legacy))
+    retirable = [spec for spec in specs if spec.retirable]
+    sunset = rng.sample(retirable, sunset_count)
     fresh = [spec for spec in specs if spec.maturity == 3]
     killed = rng.sample(fresh, killed_count)
     lifecycles = {spec.key: Lifecycle(Stage.RETIRED, Course.SUNSET) for spec in sunset}
     lifecycles |= {spec.key: Lifecycle(Stage.RETIRED, Course.KILLED) for spec in killed}
+    kept = [spec for spec in retirable if spec.key not in lifecycles]
+    lifecycles |= {spec.key: Lifecycle(Stage.ADOPTED, Course.ESTABLISHED) for spec in kept}
+    counts[Stage.ADOPTED] -= len(kept)
     rest = [spec for spec in specs if spec.key not in lifecycles]
     scores = {spec.key: spec.maturity + rng.uniform(-1.1, 1.1) for spec in rest}
     ranked = iter(sorted(rest, key=lambda spec: (scores[spec.key], spec.key)))
     for stage in DEAL_ORDER:
         for _ in range(counts[stage]):
             lifecycles[next(ranked).key] = Lifecycle(stage, Course.FORWARD)
-    revived = rng.choice(
-        sorted(key for key, life in lifecycles.items() if life.stage is Stage.BETA)
-    )
+    in_beta = sorted(key for key, life in lifecycles.items() if life.stage is Stage.BETA)
+    revived = rng.choice(in_beta)
     lifecycles[revived] = Lifecycle(Stage.BETA, Course.REVIVED)
     return {spec.key: lifecycles[spec.key] for spec in specs}
 
@@ -125,7 +127,9 @@ def stage_path(life: Lifecycle, rng: random.Random) -> list[Stage]:
     if life.course is Course.KILLED:
         return [*forward_path(rng.choice((Stage.IDEA, Stage.DISCOVERY)), rng), Stage.RETIRED]
     if life.course is Course.SUNSET:
-        return [*forward_path(rng.choice((Stage.LAUNCHED, Stage.ADOPTED)), rng), Stage.RETIRED]
+        return [rng.choice((Stage.LAUNCHED, Stage.ADOPTED)), Stage.RETIRED]
+    if life.course is Course.ESTABLISHED:
+        return [life.stage]
     if life.course is Course.REVIVED:
         return [*forward_path(Stage.LAUNCHED, rng), Stage.RETIRED, life.stage]
     return forward_path(life.stage, rng)
@@ -161,12 +165,32 @@ def schedule(
     """When the feature entered each stage of ``path``: working hours, strictly increasing."""
     dwell = [rng.uniform(*DWELL_DAYS[stage]) for stage in path[:-1]]
     age = rng.uniform(*(age_days or AGE_DAYS[path[-1]]))
-    room = LAST_DAY - FIRST_DAY - age
-    if sum(dwell) > room:
-        dwell = [days * room / sum(dwell) for days in dwell]
+    room, total = LAST_DAY - FIRST_DAY - age, sum(dwell)
+    if total > room:
+        dwell = [days * room / total for days in dwell]
     offsets = [LAST_DAY - age]
     for days in reversed(dwell):
         offsets.insert(0, offsets[0] - days)
+    return _moments(offsets, context, rng)
+
+
+def backfill_schedule(
+    path: list[Stage], context: DemoContext, rng: random.Random
+) -> list[datetime]:
+    """An old feature entered into the ledger in its first weeks (and retired months later)."""
+    offsets = [rng.uniform(FIRST_DAY, FIRST_DAY + 10)]
+    if len(path) > 1:
+        offsets.append(rng.uniform(120, LAST_DAY - 10))
+    return _moments(offsets, context, rng)
+
+
+def backfill_launch_date(context: DemoContext, rng: random.Random) -> date:
+    """When an old feature first shipped: one to five years before the history window."""
+    return context.as_of - timedelta(days=HISTORY_DAYS + rng.randint(30, 4 * 365))
+
+
+def _moments(offsets: list[float], context: DemoContext, rng: random.Random) -> list[datetime]:
+    """Working-hours moments on the given day offsets, nudged to be strictly increasing."""
     moments: list[datetime] = []
     for offset in offsets:
         moment = context.business_time(context.day(int(offset)), rng)

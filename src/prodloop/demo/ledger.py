@@ -29,6 +29,8 @@ from prodloop.demo.history import (
     OVERDUE_AGE_DAYS,
     Course,
     Lifecycle,
+    backfill_launch_date,
+    backfill_schedule,
     deal_stages,
     schedule,
     skips_stage,
@@ -39,6 +41,8 @@ from prodloop.ledger.models import Account, Feature
 from prodloop.ledger.schemas import FeatureIn, Link
 from prodloop.ledger.stages import Stage
 
+# Features that shipped before the year of history and were entered into the ledger as such.
+BACKFILLED = frozenset({Course.SUNSET, Course.ESTABLISHED})
 UNOWNED_COUNT = 4
 OVERDUE_COUNT = 5
 UNOWNED_STAGES = (Stage.DISCOVERY, Stage.PLANNED, Stage.BUILDING, Stage.LAUNCHED)
@@ -72,6 +76,7 @@ class FeaturePlan:
     reasons: list[str | None]
     owner: str | None
     target_date: date | None
+    launch_date: date | None
     links: list[Link]
 
 
@@ -105,28 +110,50 @@ def plan_features(context: DemoContext) -> list[FeaturePlan]:
         rng.sample([k for k in forward if lives[k].stage in OVERDUE_STAGES], OVERDUE_COUNT)
     )
     revival_reason = _revival_reason(context, rng)
-    plans: list[FeaturePlan] = []
-    for spec in CATALOGUE:
-        life = lives[spec.key]
-        path = stage_path(life, rng)
-        age = OVERDUE_AGE_DAYS if spec.key in overdue else None
-        moments = schedule(path, context, rng, age_days=age)
-        owner = None if spec.key in unowned else _owner(context, spec, rng)
-        actors = _actors(context, spec, owner, len(path), rng)
-        plans.append(
-            FeaturePlan(
-                spec=spec,
-                life=life,
-                path=path,
-                moments=moments,
-                actors=actors,
-                reasons=_reasons(life, path, revival_reason),
-                owner=owner,
-                target_date=_target_date(context, path, moments, spec.key in overdue, rng),
-                links=_links(spec, path, rng),
-            )
+    return [
+        _plan_feature(
+            context,
+            spec,
+            lives[spec.key],
+            rng,
+            owned=spec.key not in unowned,
+            overdue=spec.key in overdue,
+            revival_reason=revival_reason,
         )
-    return plans
+        for spec in CATALOGUE
+    ]
+
+
+def _plan_feature(
+    context: DemoContext,
+    spec: FeatureSpec,
+    life: Lifecycle,
+    rng: random.Random,
+    *,
+    owned: bool,
+    overdue: bool,
+    revival_reason: str,
+) -> FeaturePlan:
+    path = stage_path(life, rng)
+    launch_date = None
+    if life.course in BACKFILLED:
+        moments = backfill_schedule(path, context, rng)
+        launch_date = backfill_launch_date(context, rng)
+    else:
+        moments = schedule(path, context, rng, age_days=OVERDUE_AGE_DAYS if overdue else None)
+    owner = _owner(context, spec, rng) if owned else None
+    return FeaturePlan(
+        spec=spec,
+        life=life,
+        path=path,
+        moments=moments,
+        actors=_actors(context, spec, owner, len(path), rng),
+        reasons=_reasons(life, path, revival_reason),
+        owner=owner,
+        target_date=_target_date(context, path, moments, overdue, rng),
+        launch_date=launch_date,
+        links=_links(spec, path, rng),
+    )
 
 
 def create_features(context: DemoContext, plans: list[FeaturePlan]) -> list[Feature]:
@@ -179,6 +206,9 @@ def planted_truths(context: DemoContext, plans: list[FeaturePlan]) -> dict[str, 
         ),
         "features_skipping_stages": sorted(
             plan.spec.key for plan in plans if skips_stage(plan.path)
+        ),
+        "shipped_before_history": sorted(
+            plan.spec.key for plan in plans if plan.life.course in BACKFILLED
         ),
         "retired_then_revived": revived.spec.key,
         "revival_reason": revived.reasons[-1],
@@ -270,7 +300,7 @@ def _target_date(
         return context.as_of + timedelta(days=rng.randint(10, 120))
     if stage is Stage.BETA:
         return context.as_of + timedelta(days=rng.randint(14, 75))
-    if stage in {Stage.LAUNCHED, Stage.ADOPTED}:
+    if stage in {Stage.LAUNCHED, Stage.ADOPTED} and Stage.LAUNCHED in path:
         launched = moments[path.index(Stage.LAUNCHED)].date()
         return launched + timedelta(days=rng.randint(-25, 10))
     return None
@@ -286,7 +316,7 @@ def _links(spec: FeatureSpec, path: list[Stage], rng: random.Random) -> list[Lin
     if any(stage.order >= Stage.PLANNED.order for stage in reached - {Stage.RETIRED}):
         issue = f"{JIRA_PROJECTS[spec.team]}-{rng.randint(100, 2400)}"
         links.append(_link("Epic", f"https://northwind.atlassian.example/browse/{issue}"))
-    if Stage.LAUNCHED in reached:
+    if reached & {Stage.LAUNCHED, Stage.ADOPTED}:
         links.append(_link("Release notes", f"https://northwind.example/changelog/{spec.key}"))
     return links
 
@@ -306,6 +336,7 @@ def _feature_in(plan: FeaturePlan) -> FeatureIn:
         team=spec.team,
         stage=plan.path[0],
         target_date=plan.target_date,
+        launch_date=plan.launch_date,
         tags=list(spec.tags),
         links=plan.links,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
@@ -79,8 +80,17 @@ def add_record(
         record.updated_at = at  # type: ignore[attr-defined]
     session.add(record)
     session.flush()
-    _audit(session, record, action="create", actor=actor, label=label, before=None,
-           after=snapshot(record), reason=reason, at=at)
+    _audit(
+        session,
+        record,
+        action="create",
+        actor=actor,
+        label=label,
+        before=None,
+        after=snapshot(record),
+        reason=reason,
+        at=at,
+    )
     return record
 
 
@@ -104,9 +114,17 @@ def change_record(
     after = snapshot(record)
     if after != before:
         changed = {k for k in after if after[k] != before.get(k)}
-        _audit(session, record, action="update", actor=actor, label=label,
-               before={k: before[k] for k in changed}, after={k: after[k] for k in changed},
-               reason=reason, at=at)
+        _audit(
+            session,
+            record,
+            action="update",
+            actor=actor,
+            label=label,
+            before={k: before[k] for k in changed},
+            after={k: after[k] for k in changed},
+            reason=reason,
+            at=at,
+        )
     return record
 
 
@@ -115,8 +133,17 @@ def remove_record(
 ) -> None:
     """Delete ``record`` and log what it was."""
     before = snapshot(record)
-    _audit(session, record, action="delete", actor=actor, label=label, before=before,
-           after=None, reason=reason, at=None)
+    _audit(
+        session,
+        record,
+        action="delete",
+        actor=actor,
+        label=label,
+        before=before,
+        after=None,
+        reason=reason,
+        at=None,
+    )
     session.delete(record)
     session.flush()
 
@@ -161,9 +188,9 @@ class Paged(Generic[T]):
 
 def paginate(
     session: Session,
-    query: Select[tuple[M]],
+    query: Select[M],
     listing: Listing,
-    sortable: dict[str, ColumnElement[Any] | Any],
+    sortable: Mapping[str, ColumnElement[Any] | Any],
     default_sort: str,
 ) -> Paged[M]:
     """Sort and page ``query``; unknown sort keys and bad paging are errors naming the field."""
@@ -184,8 +211,16 @@ def paginate(
     ordered = query.order_by(column.desc() if descending else column.asc())
     tiebreak = query.column_descriptions[0]["entity"].id
     ordered = ordered.order_by(tiebreak)
-    items = session.execute(
-        ordered.offset((listing.page - 1) * listing.per_page).limit(listing.per_page)
-    ).scalars().all()
-    return Paged(items=list(items), total=int(total.scalar_one()), page=listing.page,
-                 per_page=listing.per_page)
+    items = (
+        session.execute(
+            ordered.offset((listing.page - 1) * listing.per_page).limit(listing.per_page)
+        )
+        .scalars()
+        .all()
+    )
+    return Paged(
+        items=list(items),
+        total=int(total.scalar_one()),
+        page=listing.page,
+        per_page=listing.per_page,
+    )

@@ -36,7 +36,9 @@ def _check_time_zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin")
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as Europe/Berlin"
+        ) from None
     return value
 
 
@@ -196,7 +198,9 @@ class AccountIn(Strict):
     domain: Annotated[str, Field(max_length=253, pattern=r"^[a-z0-9.-]+\.[a-z]{2,}$")] | None = None
     segment: Segment
     plan: Annotated[str, Field(max_length=64)] = ""
-    arr: Annotated[int, Field(ge=0, description="Annual recurring revenue, whole currency units.")] = 0
+    arr: Annotated[
+        int, Field(ge=0, description="Annual recurring revenue, whole currency units.")
+    ] = 0
     external_ids: dict[str, str] = Field(default_factory=dict)
 
 

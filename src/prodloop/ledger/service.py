@@ -99,7 +99,9 @@ def delete_team(session: Session, team: Team, *, actor: str, reason: str | None 
     remove_record(session, team, actor=actor, label=team.name, reason=reason)
 
 
-def list_teams(session: Session, *, q: str | None = None, listing: Listing = Listing()) -> Paged[Team]:
+def list_teams(
+    session: Session, *, q: str | None = None, listing: Listing = Listing()
+) -> Paged[Team]:
     """Teams, optionally searched by key or name."""
     query = select(Team)
     if q:
@@ -266,8 +268,13 @@ def list_accounts(
         query = query.where(Account.arr <= max_arr)
     if q:
         query = query.where(_search(q, Account.name, Account.domain))
-    sortable = {"name": Account.name, "arr": Account.arr, "segment": Account.segment,
-                "plan": Account.plan, "domain": Account.domain}
+    sortable = {
+        "name": Account.name,
+        "arr": Account.arr,
+        "segment": Account.segment,
+        "plan": Account.plan,
+        "domain": Account.domain,
+    }
     return paginate(session, query, listing, sortable, "-arr")
 
 
@@ -304,7 +311,9 @@ def update_feature(
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "stage"})
     if "links" in changes:
         changes["links"] = [link.model_dump(mode="json") for link in data.links or []]
-    refs = {name: changes.pop(name) for name in ("owner", "team", "product_area") if name in changes}
+    refs = {
+        name: changes.pop(name) for name in ("owner", "team", "product_area") if name in changes
+    }
     if refs:
         resolved = _feature_refs(
             session, refs.get("owner"), refs.get("team"), refs.get("product_area")
@@ -342,11 +351,17 @@ def set_stage(
     if stage in {Stage.LAUNCHED, Stage.ADOPTED} and feature.launch_date is None:
         changes["launch_date"] = when.date()
     feature.stage_history.append(
-        StageChange(from_stage=current.value, to_stage=stage.value, changed_at=when,
-                    changed_by=actor, reason=reason)
+        StageChange(
+            from_stage=current.value,
+            to_stage=stage.value,
+            changed_at=when,
+            changed_by=actor,
+            reason=reason,
+        )
     )
-    return change_record(session, feature, changes, actor=actor, label=_feature_label(feature),
-                         reason=reason, at=at)
+    return change_record(
+        session, feature, changes, actor=actor, label=_feature_label(feature), reason=reason, at=at
+    )
 
 
 def delete_feature(
@@ -369,8 +384,15 @@ def list_features(
     listing: Listing = Listing(),
 ) -> Paged[Feature]:
     """The ledger, filtered by stage, area, owner, team and tag, searched by key, title, text."""
-    query = _feature_query(session, stages=stages, product_area=product_area, owner=owner,
-                           team=team, unowned=unowned, q=q)
+    query = _feature_query(
+        session,
+        stages=stages,
+        product_area=product_area,
+        owner=owner,
+        team=team,
+        unowned=unowned,
+        q=q,
+    )
     if tag:
         # Tags are a JSON list; the quoted form matches whole tags on every backend.
         query = query.where(func.lower(cast(Feature.tags, Text)).contains(f'"{tag.lower()}"'))
@@ -389,7 +411,7 @@ def list_features(
 def stage_counts(session: Session) -> dict[Stage, int]:
     """How many features sit in each stage (every stage present, zero when empty)."""
     rows = session.execute(select(Feature.stage, func.count()).group_by(Feature.stage)).all()
-    counts = {stage: 0 for stage in Stage}
+    counts = dict.fromkeys(Stage, 0)
     for stage, count in rows:
         counts[Stage(stage)] = int(count)
     return counts
@@ -441,7 +463,7 @@ def _feature_query(
     team: str | None,
     unowned: bool,
     q: str | None,
-) -> Select[tuple[Feature]]:
+) -> Select[Feature]:
     query = select(Feature).options(
         selectinload(Feature.owner), selectinload(Feature.team), selectinload(Feature.product_area)
     )
@@ -463,19 +485,28 @@ def _feature_query(
 def _team_ref(session: Session, key: str | None) -> Team | None:
     if key is None:
         return None
-    return _known(session, Team, Team.key, key, field="team", what="team")
+    team: Team = _known(session, Team, Team.key, key, field="team", what="team")
+    return team
 
 
 def _feature_refs(
     session: Session, owner: str | None, team: str | None, product_area: str | None
 ) -> dict[str, Any]:
     return {
-        "owner": None if owner is None else _known(
-            session, Person, Person.email, owner.lower(), field="owner", what="person"),
+        "owner": None
+        if owner is None
+        else _known(session, Person, Person.email, owner.lower(), field="owner", what="person"),
         "team": _team_ref(session, team),
-        "product_area": None if product_area is None else _known(
-            session, ProductArea, ProductArea.key, product_area, field="product_area",
-            what="product area"),
+        "product_area": None
+        if product_area is None
+        else _known(
+            session,
+            ProductArea,
+            ProductArea.key,
+            product_area,
+            field="product_area",
+            what="product area",
+        ),
     }
 
 

@@ -1,4 +1,4 @@
-"""Moving the ledger in and out as files: feature CSV import (all or nothing) and CSV/JSON export."""
+"""The ledger in and out as files: feature CSV import (all or nothing), CSV/JSON export."""
 
 from __future__ import annotations
 
@@ -18,8 +18,17 @@ from prodloop.ledger.models import Feature
 from prodloop.ledger.schemas import FeatureIn, FeatureUpdate
 
 FEATURE_COLUMNS = (
-    "key", "title", "description", "stage", "product_area", "owner", "team",
-    "target_date", "launch_date", "tags", "links",
+    "key",
+    "title",
+    "description",
+    "stage",
+    "product_area",
+    "owner",
+    "team",
+    "target_date",
+    "launch_date",
+    "tags",
+    "links",
 )
 REQUIRED_COLUMNS = ("key", "title")
 LIST_SEPARATOR = ";"
@@ -30,10 +39,14 @@ class ImportFileError(LedgerError):
     """A file that cannot be imported; names the row (1 = header) and column at fault."""
 
     def __init__(self, message: str, *, row: int | None = None, column: str | None = None) -> None:
-        where = ", ".join(part for part in (
-            f"row {row}" if row is not None else "",
-            f"column {column}" if column else "",
-        ) if part)
+        where = ", ".join(
+            part
+            for part in (
+                f"row {row}" if row is not None else "",
+                f"column {column}" if column else "",
+            )
+            if part
+        )
         super().__init__(f"{where}: {message}" if where else message, field=column)
         self.row = row
         self.column = column
@@ -73,12 +86,12 @@ def parse_features_csv(text: str) -> list[tuple[int, FeatureIn]]:
     if unknown:
         raise ImportFileError(
             f"unknown column {unknown[0]!r}; expected some of: {', '.join(FEATURE_COLUMNS)}",
-            row=1, column=unknown[0],
+            row=1,
+            column=unknown[0],
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
-        raise ImportFileError(f"missing required column {missing[0]!r}", row=1,
-                              column=missing[0])
+        raise ImportFileError(f"missing required column {missing[0]!r}", row=1, column=missing[0])
     rows: list[tuple[int, FeatureIn]] = []
     seen: dict[str, int] = {}
     for row_number, raw in enumerate(reader, start=2):
@@ -98,12 +111,14 @@ def parse_features_csv(text: str) -> list[tuple[int, FeatureIn]]:
             error = invalid.errors()[0]
             column = str(error["loc"][0]) if error["loc"] else None
             cell = cells.get(column or "", "")
-            raise ImportFileError(f"{error['msg']} (got {cell!r})", row=row_number,
-                                  column=column) from None
+            raise ImportFileError(
+                f"{error['msg']} (got {cell!r})", row=row_number, column=column
+            ) from None
         if feature.key in seen:
             raise ImportFileError(
                 f"key {feature.key!r} already appears in row {seen[feature.key]}",
-                row=row_number, column="key",
+                row=row_number,
+                column="key",
             )
         seen[feature.key] = row_number
         rows.append((row_number, feature))
@@ -160,10 +175,16 @@ def export_row(feature: Feature) -> dict[str, str]:
 
 
 def _all_features(session: Session) -> list[Feature]:
-    query = select(Feature).options(
-        selectinload(Feature.owner), selectinload(Feature.team),
-        selectinload(Feature.product_area), selectinload(Feature.stage_history),
-    ).order_by(Feature.key)
+    query = (
+        select(Feature)
+        .options(
+            selectinload(Feature.owner),
+            selectinload(Feature.team),
+            selectinload(Feature.product_area),
+            selectinload(Feature.stage_history),
+        )
+        .order_by(Feature.key)
+    )
     return list(session.execute(query).scalars())
 
 
@@ -185,11 +206,14 @@ def export_features_json(session: Session) -> str:
         row["tags"] = list(feature.tags)
         row["links"] = list(feature.links)
         row["stage_history"] = [
-            {"from": change.from_stage, "to": change.to_stage,
-             "at": change.changed_at.isoformat(), "by": change.changed_by,
-             "reason": change.reason}
+            {
+                "from": change.from_stage,
+                "to": change.to_stage,
+                "at": change.changed_at.isoformat(),
+                "by": change.changed_by,
+                "reason": change.reason,
+            }
             for change in feature.stage_history
         ]
         features.append(row)
     return json.dumps({"features": features}, indent=2, ensure_ascii=False) + "\n"
-

@@ -110,7 +110,9 @@ def optional_principal(request: Request, session: DbSession) -> Principal | None
     return Principal(user=user, via="session", scope=TokenScope.WRITE)
 
 
-def require_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+def require_principal(
+    principal: Annotated[Principal | None, Depends(optional_principal)],
+) -> Principal:
     """Any signed-in user or token."""
     if principal is None:
         raise AuthRequired

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -22,14 +23,15 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/") or wants_json(request)
 
 
-def error_json(status: int, code: str, message: str, field: str | None = None,
-               **extra: Any) -> JSONResponse:
+def error_json(
+    status: int, code: str, message: str, field: str | None = None, **extra: Any
+) -> JSONResponse:
     """The one error shape the API returns."""
     body: dict[str, Any] = {"code": code, "message": message, "field": field, **extra}
     return JSONResponse({"error": body}, status_code=status)
 
 
-def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+def _field(loc: Sequence[Any]) -> str:
     parts = [str(part) for part in loc if part not in {"body", "query", "path", "form"}]
     return ".".join(parts) or "body"
 
@@ -53,8 +55,7 @@ def install_error_handlers(app: FastAPI) -> None:
         errors = exc.errors()
         first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request"}
         field = _field(first.get("loc", ()))
-        details = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")}
-                   for e in errors]
+        details = [{"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in errors]
         message = f"{field}: {first.get('msg', 'invalid')}"
         if is_api(request):
             return error_json(422, "invalid", message, field, details=details)
@@ -70,8 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AuthRequired)
     async def auth_required(request: Request, exc: AuthRequired) -> Response:
         if is_api(request):
-            response = error_json(401, "unauthenticated",
-                                  "sign in or send 'Authorization: Bearer <token>'")
+            response = error_json(
+                401, "unauthenticated", "sign in or send 'Authorization: Bearer <token>'"
+            )
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")

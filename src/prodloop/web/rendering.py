@@ -45,10 +45,16 @@ def render(
 
 def render_error(request: Request, status_code: int, message: str) -> Response:
     """An error as a friendly page."""
-    return templates.TemplateResponse(
-        request, "error.html", {"status_code": status_code, "message": message},
-        status_code=status_code,
-    ) if (TEMPLATES / "error.html").exists() else HTMLResponse(message, status_code=status_code)
+    return (
+        templates.TemplateResponse(
+            request,
+            "error.html",
+            {"status_code": status_code, "message": message},
+            status_code=status_code,
+        )
+        if (TEMPLATES / "error.html").exists()
+        else HTMLResponse(message, status_code=status_code)
+    )
 
 
 def _local(value: datetime | None, tz: str = "UTC", fmt: str = "%d %b %Y %H:%M") -> str:

@@ -2,8 +2,17 @@
 
 from fastapi import APIRouter
 
-from prodloop.web.api import accounts, audit, docs, features, people, product_areas, teams, workspace
-from prodloop.web.api import me
+from prodloop.web.api import (
+    accounts,
+    audit,
+    docs,
+    features,
+    me,
+    people,
+    product_areas,
+    teams,
+    workspace,
+)
 
 api_router = APIRouter()
 v1 = APIRouter(prefix="/api/v1")

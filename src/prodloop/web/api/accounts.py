@@ -26,8 +26,9 @@ def list_accounts(
     max_arr: Annotated[int | None, Query(ge=0)] = None,
 ) -> Page[AccountOut]:
     """Accounts, filtered by segment, plan and ARR, searched and paged (largest ARR first)."""
-    paged = service.list_accounts(db, segment=segment, plan=plan, min_arr=min_arr,
-                                  max_arr=max_arr, q=q, listing=listing)
+    paged = service.list_accounts(
+        db, segment=segment, plan=plan, min_arr=min_arr, max_arr=max_arr, q=q, listing=listing
+    )
     return page_of(paged, AccountOut)
 
 
@@ -48,8 +49,7 @@ def get_account(account_id: int, db: DbSession, _: Reader) -> AccountOut:
 @router.patch("/{account_id}", response_model=AccountOut)
 def update_account(account_id: int, data: AccountUpdate, db: DbSession, who: Writer) -> AccountOut:
     """Change an account's details, segment, plan or ARR."""
-    account = service.update_account(db, service.get_account(db, account_id), data,
-                                     actor=who.actor)
+    account = service.update_account(db, service.get_account(db, account_id), data, actor=who.actor)
     db.commit()
     return AccountOut.model_validate(account)
 
@@ -59,7 +59,6 @@ def delete_account(
     account_id: int, db: DbSession, who: Writer, reason: str | None = None
 ) -> Deleted:
     """Remove an account."""
-    service.delete_account(db, service.get_account(db, account_id), actor=who.actor,
-                           reason=reason)
+    service.delete_account(db, service.get_account(db, account_id), actor=who.actor, reason=reason)
     db.commit()
     return Deleted(deleted=str(account_id))

@@ -22,6 +22,7 @@ def audit_log(
     actor: str | None = None,
 ) -> Page[AuditEntryOut]:
     """Audit entries, newest first, filtered by record or actor."""
-    paged = service.audit_trail(db, entity_type=entity_type, entity_id=entity_id, actor=actor,
-                                listing=listing)
+    paged = service.audit_trail(
+        db, entity_type=entity_type, entity_id=entity_id, actor=actor, listing=listing
+    )
     return page_of(paged, AuditEntryOut)

@@ -14,7 +14,9 @@ T = TypeVar("T", bound=BaseModel)
 
 
 def listing(
-    sort: Annotated[str | None, Query(description="Column to sort by; prefix - for descending.")] = None,
+    sort: Annotated[
+        str | None, Query(description="Column to sort by; prefix - for descending.")
+    ] = None,
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 50,
 ) -> Listing:

@@ -37,8 +37,17 @@ def list_features(
     unowned: bool = False,
 ) -> Page[FeatureOut]:
     """The ledger, filtered, searched, sorted and paged."""
-    paged = service.list_features(db, stages=stage, product_area=product_area, owner=owner,
-                                  team=team, tag=tag, unowned=unowned, q=q, listing=listing)
+    paged = service.list_features(
+        db,
+        stages=stage,
+        product_area=product_area,
+        owner=owner,
+        team=team,
+        tag=tag,
+        unowned=unowned,
+        q=q,
+        listing=listing,
+    )
     return page_of(paged, FeatureOut)
 
 
@@ -67,8 +76,9 @@ def update_feature(key: str, data: FeatureUpdate, db: DbSession, who: Writer) ->
 @router.post("/{key}/stage", response_model=FeatureDetail)
 def set_stage(key: str, data: StageChangeIn, db: DbSession, who: Writer) -> FeatureDetail:
     """Move a feature to another stage."""
-    feature = service.set_stage(db, service.get_feature(db, key), data.stage, actor=who.actor,
-                                reason=data.reason)
+    feature = service.set_stage(
+        db, service.get_feature(db, key), data.stage, actor=who.actor, reason=data.reason
+    )
     db.commit()
     return FeatureDetail.model_validate(feature)
 
@@ -82,7 +92,9 @@ def delete_feature(key: str, db: DbSession, who: Writer, reason: str | None = No
 
 
 @router.get("/{key}/audit", response_model=Page[AuditEntryOut])
-def feature_audit(key: str, db: DbSession, _: Reader, listing: ListingParams) -> Page[AuditEntryOut]:
+def feature_audit(
+    key: str, db: DbSession, _: Reader, listing: ListingParams
+) -> Page[AuditEntryOut]:
     """Every change to a feature, newest first."""
     feature = service.get_feature(db, key)
     paged = service.audit_trail(db, entity_type="feature", entity_id=feature.id, listing=listing)

@@ -74,8 +74,7 @@ def issue_token(data: TokenIn, db: DbSession, who: Member) -> IssuedTokenOut:
         raise Forbidden("tokens cannot mint tokens; sign in to create one")
     issued = create_token(db, who.user, name=data.name, scope=data.scope)
     db.commit()
-    return IssuedTokenOut(**TokenOut.model_validate(issued.token).model_dump(),
-                          token=issued.secret)
+    return IssuedTokenOut(**TokenOut.model_validate(issued.token).model_dump(), token=issued.secret)
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut)

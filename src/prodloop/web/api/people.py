@@ -43,8 +43,9 @@ def get_person(person_id: int, db: DbSession, _: Reader) -> PersonOut:
 @router.patch("/{person_id}", response_model=PersonOut)
 def update_person(person_id: int, data: PersonUpdate, db: DbSession, who: Writer) -> PersonOut:
     """Change a person's details or team."""
-    person = service.update_person(db, service.get_person_by_id(db, person_id), data,
-                                   actor=who.actor)
+    person = service.update_person(
+        db, service.get_person_by_id(db, person_id), data, actor=who.actor
+    )
     db.commit()
     return PersonOut.model_validate(person)
 

@@ -39,8 +39,7 @@ def update_product_area(
     key: str, data: ProductAreaUpdate, db: DbSession, who: Writer
 ) -> ProductAreaOut:
     """Rename or describe a product area."""
-    area = service.update_product_area(db, service.get_product_area(db, key), data,
-                                       actor=who.actor)
+    area = service.update_product_area(db, service.get_product_area(db, key), data, actor=who.actor)
     db.commit()
     return ProductAreaOut.model_validate(area)
 
@@ -48,7 +47,8 @@ def update_product_area(
 @router.delete("/{key}", response_model=Deleted)
 def delete_product_area(key: str, db: DbSession, who: Writer, reason: str | None = None) -> Deleted:
     """Remove a product area."""
-    service.delete_product_area(db, service.get_product_area(db, key), actor=who.actor,
-                                reason=reason)
+    service.delete_product_area(
+        db, service.get_product_area(db, key), actor=who.actor, reason=reason
+    )
     db.commit()
     return Deleted(deleted=key)

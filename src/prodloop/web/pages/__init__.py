@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from prodloop.web.pages import auth
+from prodloop.web.pages import accounts, audit, auth, features, ledger, people, teams
 
 pages_router = APIRouter(include_in_schema=False)
-pages_router.include_router(auth.router)
+for module in (auth, ledger, features, people, teams, accounts, audit):
+    pages_router.include_router(module.router)
 
 __all__ = ["pages_router"]

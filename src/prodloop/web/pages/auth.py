@@ -15,8 +15,8 @@ from prodloop.web.deps import (
     SESSION_USER,
     AppSettings,
     DbSession,
-    Member,
     MaybePrincipal,
+    Member,
     csrf_token,
 )
 from prodloop.web.rendering import render
@@ -64,14 +64,19 @@ def login(
     client = request.client.host if request.client else "unknown"
     try:
         user = authenticate(
-            db, email=email, password=password, client=client,
+            db,
+            email=email,
+            password=password,
+            client=client,
             max_failures=settings.login_max_failures,
             window=timedelta(seconds=settings.login_window_seconds),
         )
     except LoginError as refused:
         db.commit()  # keep the failed attempt: that is what the throttle counts
         page = LoginPage(next=_safe_next(next), email=email, error=refused.message)
-        response = render(request, "login.html", page, status_code=429 if refused.retry_after else 401)
+        response = render(
+            request, "login.html", page, status_code=429 if refused.retry_after else 401
+        )
         if refused.retry_after:
             response.headers["Retry-After"] = str(refused.retry_after)
         return response

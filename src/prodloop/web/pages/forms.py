@@ -70,6 +70,17 @@ def build(factory: Callable[[], T]) -> T:
         raise FormErrors(field_errors(exc)) from None
 
 
+def attempt(action: Callable[[], object], fields: set[str]) -> dict[str, str] | None:
+    """Run ``action`` (a form's change); the errors to show by the form's fields, or None."""
+    try:
+        action()
+    except FormErrors as invalid:
+        return invalid.errors
+    except LedgerError as refused:
+        return ledger_errors(refused, fields)
+    return None
+
+
 def blank(value: str) -> str | None:
     """An empty form field means "none"."""
     return value or None

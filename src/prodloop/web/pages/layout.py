@@ -140,5 +140,18 @@ def next_sort(current: str, column: str) -> str:
     return f"-{column}" if current == column else column
 
 
+def initials(name: str) -> str:
+    """Up to two initials for an avatar."""
+    words = [word for word in name.replace("@", " ").split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def hue(text: str) -> int:
+    """A stable colour hue (0-359) for ``text``, so each person keeps their avatar colour."""
+    return sum(ord(char) * (index + 1) for index, char in enumerate(text)) % 360
+
+
 templates.env.globals["url_with"] = url_with
 templates.env.globals["next_sort"] = next_sort
+templates.env.filters["initials"] = initials
+templates.env.filters["hue"] = hue
