@@ -6,10 +6,10 @@ tests can check that prodloop finds them. The ledger registers through the same 
 any other extension (``register_demo_extension``) and runs first.
 """
 
-from prodloop.demo import ledger as _ledger  # registers the built-in "ledger" extension
 from prodloop.demo.build import build_demo, write_manifest
 from prodloop.demo.context import Company, DemoContext, DemoError
 from prodloop.demo.extensions import (
+    BUILT_IN_EXTENSIONS,
     ENTRY_POINT_GROUP,
     DemoExtension,
     isolated_demo_extensions,
@@ -19,6 +19,7 @@ from prodloop.demo.extensions import (
 )
 
 __all__ = [
+    "BUILT_IN_EXTENSIONS",
     "ENTRY_POINT_GROUP",
     "Company",
     "DemoContext",
@@ -31,5 +32,3 @@ __all__ = [
     "temporary_demo_extension",
     "write_manifest",
 ]
-
-del _ledger

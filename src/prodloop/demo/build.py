@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
-from prodloop.demo.company import COMPANY_DOMAIN, TIME_ZONE
+from prodloop.demo.company import TIME_ZONE
 from prodloop.demo.context import DemoContext, DemoError
 from prodloop.demo.extensions import discover_entry_point_extensions, run_order
 from prodloop.ledger import service
@@ -68,15 +68,17 @@ def build_demo(
         planted[extension.name] = _json_truths(extension.name, truths)
     session.flush()
     report("demo: done")
-    workspace = context.company.workspace
+    workspace = service.get_workspace(session)
+    if workspace is None:
+        raise DemoError("the demo extensions ran but none created the workspace")
     return {
         "seed": seed,
         "as_of": context.as_of.isoformat(),
         "workspace": {
-            "name": workspace.name if workspace else None,
-            "time_zone": workspace.time_zone if workspace else context.time_zone,
-            "currency": workspace.currency if workspace else None,
-            "domain": context.company.domain or COMPANY_DOMAIN,
+            "name": workspace.name,
+            "time_zone": workspace.time_zone,
+            "currency": workspace.currency,
+            "domain": context.company.domain,
         },
         "counts": {
             name: session.execute(select(func.count()).select_from(model)).scalar_one()
@@ -109,7 +111,7 @@ def _json_truths(name: str, truths: object) -> dict[str, Any]:
     if not isinstance(truths, dict):
         raise DemoError(f"demo extension {name!r} returned {type(truths).__name__}, not a dict")
     try:
-        data: dict[str, Any] = json.loads(json.dumps(truths, sort_keys=True))
+        data: dict[str, Any] = json.loads(json.dumps(truths, sort_keys=True, allow_nan=False))
     except (TypeError, ValueError) as exc:
         raise DemoError(f"demo extension {name!r} planted truths that are not JSON: {exc}") from exc
     return data

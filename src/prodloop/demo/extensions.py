@@ -1,10 +1,11 @@
 """The one way to add data to the demo company: register a named extension.
 
-Built-in domains register here exactly as third-party packages do (the ledger is the
-extension called ``ledger``). Packages can also advertise extensions through the
-``prodloop.demo`` entry-point group: an entry point names either a build callable,
-registered under the entry point's name (it may carry a ``demo_after`` tuple attribute),
-or a module that calls :func:`register_demo_extension` when imported.
+prodloop's own domains register through the same hook as third-party packages, datasette
+style: :data:`BUILT_IN_EXTENSIONS` names their build functions (the ledger is the extension
+called ``ledger``), and they are registered before anything else. Packages advertise
+extensions in the ``prodloop.demo`` entry-point group: an entry point names either a build
+callable, registered under the entry point's name (it may carry a ``demo_after`` tuple
+attribute), or a module that calls :func:`register_demo_extension` when imported.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 from types import ModuleType
 from typing import Any
 
@@ -20,6 +21,12 @@ from prodloop.demo.context import DemoContext, DemoError
 
 ENTRY_POINT_GROUP = "prodloop.demo"
 LEDGER = "ledger"
+
+# prodloop's own demo extensions: name -> ("module:build_function", runs after).
+# A domain adds its line here; its module is imported only when the demo is built.
+BUILT_IN_EXTENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    LEDGER: ("prodloop.demo.ledger:build_ledger", ()),
+}
 
 Build = Callable[[DemoContext], dict[str, Any]]
 
@@ -53,13 +60,8 @@ def register_demo_extension(name: str, build: Build, *, after: tuple[str, ...] =
     ``build`` receives the shared :class:`DemoContext`, adds its records through domain
     services (never committing) and returns a JSON-able dict of what it planted.
     """
-    if not name or not name.strip():
-        raise DemoError("a demo extension needs a name")
-    if name in _registry:
-        raise DemoError(f"a demo extension called {name!r} is already registered")
-    if name in after:
-        raise DemoError(f"demo extension {name!r} cannot run after itself")
-    _registry[name] = DemoExtension(name=name, build=build, after=tuple(after))
+    _load_built_ins()
+    _add(name, build, after)
 
 
 @contextmanager
@@ -84,36 +86,27 @@ def temporary_demo_extension(
 
 
 def discover_entry_point_extensions() -> None:
-    """Load extensions advertised in the ``prodloop.demo`` entry-point group."""
+    """Register the extensions advertised in the ``prodloop.demo`` entry-point group."""
+    _load_built_ins()
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name):
-        try:
-            loaded = entry_point.load()
-        except Exception as exc:
-            raise DemoError(
-                f"demo extension entry point {entry_point.name!r} ({entry_point.value}) "
-                f"failed to load: {exc}"
-            ) from exc
+        loaded = _load(entry_point)
         if isinstance(loaded, ModuleType):
-            continue  # the module registered itself when imported
-        if not callable(loaded):
-            raise DemoError(
-                f"demo extension entry point {entry_point.name!r} names neither a module "
-                f"nor a callable"
-            )
+            continue  # the module registered what it has when it was imported
         existing = _registry.get(entry_point.name)
+        if existing is not None and existing.build is loaded:
+            continue
         if existing is not None:
-            if existing.build is loaded:
-                continue
             raise DemoError(
                 f"demo extension entry point {entry_point.name!r} clashes with an "
                 f"extension already registered under that name"
             )
         after = tuple(str(name) for name in getattr(loaded, "demo_after", ()))
-        register_demo_extension(entry_point.name, loaded, after=after)
+        _add(entry_point.name, loaded, after)
 
 
 def run_order() -> list[DemoExtension]:
     """Registered extensions in the order they run: dependencies first, then registration order."""
+    _load_built_ins()
     pending = dict(_registry)
     for extension in pending.values():
         for name in extension.runs_after:
@@ -129,9 +122,40 @@ def run_order() -> list[DemoExtension]:
             (ext for ext in pending.values() if all(n in done for n in ext.runs_after)), None
         )
         if ready is None:
-            stuck = ", ".join(sorted(pending))
-            raise DemoError(f"demo extensions wait on each other in a cycle: {stuck}")
+            raise DemoError(f"demo extensions wait on each other in a cycle: {sorted(pending)}")
         ordered.append(ready)
         done.add(ready.name)
         del pending[ready.name]
     return ordered
+
+
+def _load_built_ins() -> None:
+    """Register prodloop's own extensions first; idempotent, so isolation cannot lose them."""
+    for name, (target, after) in BUILT_IN_EXTENSIONS.items():
+        if name not in _registry:
+            _add(name, _load(EntryPoint(name=name, value=target, group=ENTRY_POINT_GROUP)), after)
+
+
+def _load(entry_point: EntryPoint) -> Any:
+    try:
+        loaded = entry_point.load()
+    except Exception as exc:
+        raise DemoError(
+            f"demo extension {entry_point.name!r} ({entry_point.value}) failed to load: {exc}"
+        ) from exc
+    if not isinstance(loaded, ModuleType) and not callable(loaded):
+        raise DemoError(
+            f"demo extension {entry_point.name!r} ({entry_point.value}) is neither a module "
+            f"nor a callable"
+        )
+    return loaded
+
+
+def _add(name: str, build: Build, after: tuple[str, ...]) -> None:
+    if not name or not name.strip():
+        raise DemoError("a demo extension needs a name")
+    if name in _registry:
+        raise DemoError(f"a demo extension called {name!r} is already registered")
+    if name in after:
+        raise DemoError(f"demo extension {name!r} cannot run after itself")
+    _registry[name] = DemoExtension(name=name, build=build, after=tuple(after))

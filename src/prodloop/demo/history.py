@@ -117,7 +117,7 @@ def stage_counts_for(total: int) -> dict[Stage, int]:
     by_remainder = sorted(
         exact, key=lambda stage: (exact[stage] - int(exact[stage]), -stage.order), reverse=True
     )
-    for stage in by_remainder[: total - sum(counts.values())]:
+    for stage in by_remainder[: max(0, total - sum(counts.values()))]:
         counts[stage] += 1
     return counts
 

@@ -1,7 +1,8 @@
 """The ``ledger`` demo extension: the company, its accounts and ~50 features with histories.
 
-It registers through :func:`register_demo_extension` like any other extension and runs
-first, filling :attr:`DemoContext.company` for the extensions after it.
+It registers through :func:`register_demo_extension` like any other extension (it is listed
+in ``BUILT_IN_EXTENSIONS``) and runs first, filling :attr:`DemoContext.company` for the
+extensions after it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from prodloop.demo.company import (
     build_organisation,
 )
 from prodloop.demo.context import DemoContext, local_time
-from prodloop.demo.extensions import LEDGER, register_demo_extension
 from prodloop.demo.features import CATALOGUE, FeatureSpec
 from prodloop.demo.history import (
     OVERDUE_AGE_DAYS,
@@ -346,6 +346,3 @@ def _weekday_on_or_after(day: date) -> date:
     while day.weekday() >= 5:
         day += timedelta(days=1)
     return day
-
-
-register_demo_extension(LEDGER, build_ledger)
