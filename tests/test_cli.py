@@ -209,3 +209,40 @@ def test_every_command_is_documented_in_the_readme() -> None:
     walk(group, "")
     missing = [c for c in commands if f"prodloop {c}" not in readme]
     assert not missing, f"README lacks: {missing}"
+
+
+def test_demo_twice_with_the_same_seed_gives_identical_ledgers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`prodloop demo --seed 7 --no-serve` twice: the exported ledgers are identical."""
+    monkeypatch.setenv("COLUMNS", "200")
+    exports = []
+    manifests = []
+    for attempt in ("first", "second"):
+        monkeypatch.setenv("PRODLOOP_DATA_DIR", str(tmp_path / attempt))
+        monkeypatch.delenv("PRODLOOP_DATABASE_URL", raising=False)
+        for _ in range(2):  # rebuilding over an earlier demo in the same folder works too
+            built = run("demo", "--seed", "7", "--no-serve", "--as-of", "2026-11-20")
+            assert built.exit_code == 0, built.output
+        assert "admin@demo.prodloop.dev" in built.stdout
+        exports.append(run("export", "features", "--format", "json").stdout)
+        manifests.append((tmp_path / attempt / "demo-manifest.json").read_text())
+    assert exports[0] == exports[1]
+    assert manifests[0] == manifests[1]
+    features = json.loads(exports[0])["features"]
+    assert 45 <= len(features) <= 60
+    assert {f["stage"] for f in features} == {
+        "idea",
+        "discovery",
+        "planned",
+        "building",
+        "beta",
+        "launched",
+        "adopted",
+        "retired",
+    }
+
+
+def test_demo_refuses_to_overwrite_a_real_workspace(initialised: Path) -> None:
+    bad_input(run("demo", "--no-serve"), "real workspace", "--reset")
+    assert run("features", "list", "--json").exit_code == 0
