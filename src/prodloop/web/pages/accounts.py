@@ -42,8 +42,13 @@ class AccountForm(TypedForm):
     def to_create(self) -> AccountIn:
         """The account this form describes, or FormErrors."""
         arr = self.arr.replace(",", "").replace("_", "").replace(" ", "") or "0"
-        data = {"name": self.name, "domain": blank(self.domain.lower()),
-                "segment": self.segment, "plan": self.plan, "arr": arr}
+        data = {
+            "name": self.name,
+            "domain": blank(self.domain.lower()),
+            "segment": self.segment,
+            "plan": self.plan,
+            "arr": arr,
+        }
         return build(lambda: AccountIn.model_validate(data))
 
 
@@ -95,8 +100,9 @@ def _segments(view: Layout) -> tuple[list[SegmentSlice], int]:
     for segment in Segment:
         arr, count = sums.get(segment.value, (0, 0))
         share = round(100 * arr / total, 2) if total else 0.0
-        slices.append(SegmentSlice(segment=segment, label=segment.label, arr=arr,
-                                   accounts=count, share=share))
+        slices.append(
+            SegmentSlice(segment=segment, label=segment.label, arr=arr, accounts=count, share=share)
+        )
     return slices, total
 
 
@@ -110,18 +116,34 @@ def accounts_page(
     """Build the account list for ``filters``; a refused sort becomes ``error``."""
     error = None
     try:
-        paged = service.list_accounts(view.db, segment=filters.segment, plan=filters.plan,
-                                      q=filters.q,
-                                      listing=Listing(sort=filters.sort, page=filters.page))
-        accounts = Page[AccountOut](items=[AccountOut.model_validate(a) for a in paged.items],
-                                    total=paged.total, page=paged.page, per_page=paged.per_page)
+        paged = service.list_accounts(
+            view.db,
+            segment=filters.segment,
+            plan=filters.plan,
+            q=filters.q,
+            listing=Listing(sort=filters.sort, page=filters.page),
+        )
+        accounts = Page[AccountOut](
+            items=[AccountOut.model_validate(a) for a in paged.items],
+            total=paged.total,
+            page=paged.page,
+            per_page=paged.per_page,
+        )
     except LedgerError as refused:
         error = refused.message
         accounts = Page[AccountOut](items=[], total=0, page=1, per_page=50)
     segments, total = _segments(view)
-    return AccountsPage(filters=filters, accounts=accounts, segments=segments, total_arr=total,
-                        plans=lookups.account_plans(view.db), segment_options=segment_options(),
-                        form=form or AccountForm(), errors=errors or {}, error=error)
+    return AccountsPage(
+        filters=filters,
+        accounts=accounts,
+        segments=segments,
+        total_arr=total,
+        plans=lookups.account_plans(view.db),
+        segment_options=segment_options(),
+        form=form or AccountForm(),
+        errors=errors or {},
+        error=error,
+    )
 
 
 @router.get("/accounts")
@@ -140,12 +162,18 @@ def accounts(
     except ValueError:
         chosen = None
         error = f"unknown segment {segment!r}; expected one of: smb, mid_market, enterprise"
-    filters = AccountFilters(segment=chosen, plan=plan or None, q=q.strip() or None,
-                             sort=sort or "-arr", page=page)
+    filters = AccountFilters(
+        segment=chosen, plan=plan or None, q=q.strip() or None, sort=sort or "-arr", page=page
+    )
     data = accounts_page(view, filters)
     data.error = data.error or error
-    return view.render("accounts/list.html", data, section="accounts",
-                       status_code=422 if data.error else 200, sortable=SORTABLE)
+    return view.render(
+        "accounts/list.html",
+        data,
+        section="accounts",
+        status_code=422 if data.error else 200,
+        sortable=SORTABLE,
+    )
 
 
 @router.post("/accounts/new")
@@ -162,14 +190,17 @@ def add_account(view: PageLayout, who: Writer, form: Annotated[AccountForm, Form
         return redirect(view.request, f"/accounts/{created[0]}", f"Added {form.name}.")
     view.db.rollback()
     data = accounts_page(view, AccountFilters(), form=form, errors=errors)
-    return view.render("accounts/list.html", data, section="accounts", status_code=422,
-                       sortable=SORTABLE)
+    return view.render(
+        "accounts/list.html", data, section="accounts", status_code=422, sortable=SORTABLE
+    )
 
 
 @router.get("/accounts/{account_id}")
 def account(account_id: int, view: PageLayout) -> Response:
     """One account's page."""
     record = service.get_account(view.db, account_id)
-    data = AccountPage(account=AccountOut.model_validate(record),
-                       audit=trail_of(view.db, "account", record.id, tz=view.time_zone))
+    data = AccountPage(
+        account=AccountOut.model_validate(record),
+        audit=trail_of(view.db, "account", record.id, tz=view.time_zone),
+    )
     return view.render("accounts/detail.html", data, section="accounts")

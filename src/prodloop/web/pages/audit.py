@@ -46,11 +46,22 @@ def audit_log(
 ) -> Response:
     """The whole audit log, paged."""
     filters = AuditFilters(entity_type=entity_type or None, actor=actor or None, page=page)
-    paged = service.audit_trail(view.db, entity_type=filters.entity_type, actor=filters.actor,
-                                listing=Listing(sort="-at", page=page, per_page=PER_PAGE))
-    entries = Page[AuditItem](items=describe(view.db, paged.items, tz=view.time_zone),
-                              total=paged.total, page=paged.page, per_page=paged.per_page)
-    data = AuditPage(filters=filters, entries=entries,
-                     entity_types=lookups.audit_entity_types(view.db),
-                     actors=lookups.audit_actors(view.db))
+    paged = service.audit_trail(
+        view.db,
+        entity_type=filters.entity_type,
+        actor=filters.actor,
+        listing=Listing(sort="-at", page=page, per_page=PER_PAGE),
+    )
+    entries = Page[AuditItem](
+        items=describe(view.db, paged.items, tz=view.time_zone),
+        total=paged.total,
+        page=paged.page,
+        per_page=paged.per_page,
+    )
+    data = AuditPage(
+        filters=filters,
+        entries=entries,
+        entity_types=lookups.audit_entity_types(view.db),
+        actors=lookups.audit_actors(view.db),
+    )
     return view.render("audit/list.html", data, section="audit")

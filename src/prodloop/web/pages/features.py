@@ -62,21 +62,29 @@ class FeatureForm(TypedForm):
     def of(cls, feature: Feature) -> FeatureForm:
         """The form pre-filled from ``feature``."""
         return cls(
-            key=feature.key, title=feature.title, description=feature.description,
+            key=feature.key,
+            title=feature.title,
+            description=feature.description,
             product_area=feature.product_area.key if feature.product_area else "",
             owner=feature.owner.email if feature.owner else "",
-            team=feature.team.key if feature.team else "", stage=feature.stage,
+            team=feature.team.key if feature.team else "",
+            stage=feature.stage,
             target_date=feature.target_date.isoformat() if feature.target_date else "",
             launch_date=feature.launch_date.isoformat() if feature.launch_date else "",
-            tags=", ".join(feature.tags), links=join_links(feature.links),
+            tags=", ".join(feature.tags),
+            links=join_links(feature.links),
         )
 
     def _common(self) -> dict[str, object]:
         return {
-            "title": self.title, "description": self.description,
-            "product_area": blank(self.product_area), "owner": blank(self.owner),
-            "team": blank(self.team), "target_date": blank(self.target_date),
-            "launch_date": blank(self.launch_date), "tags": split_tags(self.tags),
+            "title": self.title,
+            "description": self.description,
+            "product_area": blank(self.product_area),
+            "owner": blank(self.owner),
+            "team": blank(self.team),
+            "target_date": blank(self.target_date),
+            "launch_date": blank(self.launch_date),
+            "tags": split_tags(self.tags),
             "links": split_links(self.links),
         }
 
@@ -134,8 +142,12 @@ class NewFeaturePage(BaseModel):
 
 
 def _options(db: Session) -> FeatureOptions:
-    return FeatureOptions(product_areas=area_options(db), owners=person_options(db),
-                          teams=team_options(db), stages=stage_options())
+    return FeatureOptions(
+        product_areas=area_options(db),
+        owners=person_options(db),
+        teams=team_options(db),
+        stages=stage_options(),
+    )
 
 
 def _next_stage(current: Stage) -> Stage:
@@ -182,9 +194,7 @@ def new_feature_form(view: PageLayout, who: Writer) -> Response:
 
 
 @router.post("/features/new")
-def create_feature(
-    view: PageLayout, who: Writer, form: Annotated[FeatureForm, Form()]
-) -> Response:
+def create_feature(view: PageLayout, who: Writer, form: Annotated[FeatureForm, Form()]) -> Response:
     """Add the feature the form describes."""
     try:
         feature = service.create_feature(view.db, form.to_create(), actor=who.actor)
@@ -267,4 +277,3 @@ def delete_feature(
     service.delete_feature(view.db, feature, actor=who.actor, reason=blank(reason.strip()))
     view.db.commit()
     return redirect(view.request, "/features", f"Deleted {key}. The audit log keeps a copy.")
-

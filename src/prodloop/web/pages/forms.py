@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
 from prodloop.ledger import service
@@ -31,6 +32,13 @@ class TypedForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unix_newlines(cls, value: object) -> object:
+        # Browsers send textarea line breaks as CRLF; stored text uses LF, and a form saved
+        # untouched must not look like a change to every multi-line field.
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
 
 class Option(BaseModel):
     """One choice of a <select>."""
@@ -47,13 +55,27 @@ class FormErrors(Exception):
         self.errors = errors
 
 
+def _message(error: ErrorDetails) -> str:
+    """One pydantic error in the words a form shows next to the field."""
+    kind = error["type"]
+    if kind == "string_too_short" and (error.get("ctx") or {}).get("min_length") == 1:
+        return "required"
+    if kind.startswith("date_"):
+        return "use a date like 2026-03-31"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    message = message[:1].lower() + message[1:]
+    loc = error["loc"]
+    if len(loc) > 1 and isinstance(loc[1], int):  # one line of a multi-line field
+        return f"line {loc[1] + 1}: {message}"
+    return message
+
+
 def field_errors(exc: ValidationError) -> dict[str, str]:
     """Pydantic's errors as one readable message per top-level field."""
     errors: dict[str, str] = {}
     for error in exc.errors():
         field = str(error["loc"][0]) if error["loc"] else FORM_WIDE
-        message = str(error["msg"]).removeprefix("Value error, ")
-        errors.setdefault(field, message[0].lower() + message[1:] if message else message)
+        errors.setdefault(field, _message(error))
     return errors
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -30,6 +31,7 @@ LABELS = {
     "external_ids": "External ids",
 }
 HIDDEN = {"id"}
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(T|$)")
 
 
 class FieldChange(BaseModel):
@@ -58,25 +60,32 @@ def _text(value: object, names: dict[int, str] | None, tz: str) -> str | None:
         return ", ".join(parts)
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
-    if isinstance(value, str) and "T" in value and len(value) >= 19:
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-        if moment.tzinfo is not None:
-            return moment.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M")
+    if isinstance(value, str) and ISO_DAY.match(value):
+        return _moment(value, tz)
     return str(value)
 
 
-def _changes(
-    entry: AuditEntry, names: dict[str, dict[int, str]], tz: str
-) -> list[FieldChange]:
+def _moment(value: str, tz: str) -> str:
+    """An ISO date or timestamp from a snapshot, as the pages show dates and times."""
+    try:
+        if len(value) == 10:
+            return date.fromisoformat(value).strftime("%d %b %Y")
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(ZoneInfo(tz)).strftime("%d %b %Y %H:%M")
+
+
+def _changes(entry: AuditEntry, names: dict[str, dict[int, str]], tz: str) -> list[FieldChange]:
     before = entry.before or {}
     after = entry.after or {}
     changes = []
-    for field in [*after, *(k for k in before if k not in after)]:
-        if field in HIDDEN:
-            continue
+    fields = [*after, *(k for k in before if k not in after)]
+    for field in fields:
+        if field in HIDDEN or (field == "stage_changed_at" and "stage" in fields):
+            continue  # a stage move already says when, through the entry's own time
         lookup = names.get(field)
         old, new = _text(before.get(field), lookup, tz), _text(after.get(field), lookup, tz)
         if old is None and new is None:
@@ -138,6 +147,9 @@ class Trail(BaseModel):
 def trail_of(db: Session, entity_type: str, entity_id: int, *, tz: str, limit: int = 50) -> Trail:
     """The newest ``limit`` audit entries of one record."""
     paged = service.audit_trail(
-        db, entity_type=entity_type, entity_id=entity_id, listing=Listing(sort="-at", per_page=limit)
+        db,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        listing=Listing(sort="-at", per_page=limit),
     )
     return Trail(items=describe(db, paged.items, tz=tz), total=paged.total)

@@ -140,6 +140,21 @@ def next_sort(current: str, column: str) -> str:
     return f"-{column}" if current == column else column
 
 
+def page_numbers(current: int, pages: int) -> list[int | None]:
+    """The page links a pager shows: the ends, the neighbours of ``current``, gaps as None."""
+    shown = sorted(
+        {1, 2, pages - 1, pages, current - 1, current, current + 1} & set(range(1, pages + 1))
+    )
+    numbers: list[int | None] = []
+    previous = 0
+    for number in shown:
+        if number - previous > 1:
+            numbers.append(None)
+        numbers.append(number)
+        previous = number
+    return numbers
+
+
 def initials(name: str) -> str:
     """Up to two initials for an avatar."""
     words = [word for word in name.replace("@", " ").split() if word[:1].isalnum()]
@@ -153,5 +168,6 @@ def hue(text: str) -> int:
 
 templates.env.globals["url_with"] = url_with
 templates.env.globals["next_sort"] = next_sort
+templates.env.globals["page_numbers"] = page_numbers
 templates.env.filters["initials"] = initials
 templates.env.filters["hue"] = hue

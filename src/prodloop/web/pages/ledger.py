@@ -48,8 +48,15 @@ class LedgerFilters(BaseModel):
     @property
     def active(self) -> bool:
         """Whether anything narrows the ledger."""
-        return bool(self.stage or self.product_area or self.owner or self.team or self.tag
-                    or self.unowned or self.q)
+        return bool(
+            self.stage
+            or self.product_area
+            or self.owner
+            or self.team
+            or self.tag
+            or self.unowned
+            or self.q
+        )
 
 
 class FeatureRow(FeatureOut):
@@ -91,25 +98,36 @@ class LedgerPage(BaseModel):
 
 def is_overdue(target_date: date | None, stage: str, today: date) -> bool:
     """Not yet in customers' hands and past its target date."""
-    return (target_date is not None and target_date < today
-            and Stage(stage).order < Stage.BETA.order)
+    return target_date is not None and target_date < today and Stage(stage).order < Stage.BETA.order
 
 
 def _pipeline(db: Session, selected: list[Stage]) -> tuple[list[StageSlice], int]:
     counts = service.stage_counts(db)
     total = sum(counts.values())
     slices = [
-        StageSlice(stage=stage, label=stage.label, count=count,
-                   share=round(100 * count / total, 2) if total else 0.0,
-                   selected=stage in selected)
+        StageSlice(
+            stage=stage,
+            label=stage.label,
+            count=count,
+            share=round(100 * count / total, 2) if total else 0.0,
+            selected=stage in selected,
+        )
         for stage, count in counts.items()
     ]
     return slices, total
 
 
 def _filters(
-    stage: list[str], product_area: str, owner: str, team: str, tag: str, unowned: str,
-    q: str, sort: str, page: int, per_page: int,
+    stage: list[str],
+    product_area: str,
+    owner: str,
+    team: str,
+    tag: str,
+    unowned: str,
+    q: str,
+    sort: str,
+    page: int,
+    per_page: int,
 ) -> tuple[LedgerFilters, LedgerError | None]:
     stages: list[Stage] = []
     problem: LedgerError | None = None
@@ -121,9 +139,16 @@ def _filters(
         except ValueError as exc:
             problem = LedgerError(str(exc), field="stage")
     filters = LedgerFilters(
-        stage=stages, product_area=product_area or None, owner=owner or None, team=team or None,
-        tag=tag or None, unowned=unowned.lower() in TRUE_WORDS, q=q.strip() or None,
-        sort=sort or "stage", page=page, per_page=per_page,
+        stage=stages,
+        product_area=product_area or None,
+        owner=owner or None,
+        team=team or None,
+        tag=tag or None,
+        unowned=unowned.lower() in TRUE_WORDS,
+        q=q.strip() or None,
+        sort=sort or "stage",
+        page=page,
+        per_page=per_page,
     )
     return filters, problem
 
@@ -131,28 +156,48 @@ def _filters(
 def ledger_page(db: Session, filters: LedgerFilters, *, today: date) -> LedgerPage:
     """Build the ledger page for ``filters``; a filter the ledger refuses becomes ``error``."""
     pipeline, total = _pipeline(db, filters.stage)
-    options = LedgerOptions(product_areas=area_options(db), owners=person_options(db),
-                            teams=team_options(db), tags=lookups.feature_tags(db))
+    options = LedgerOptions(
+        product_areas=area_options(db),
+        owners=person_options(db),
+        teams=team_options(db),
+        tags=lookups.feature_tags(db),
+    )
     empty = Page[FeatureRow](items=[], total=0, page=filters.page, per_page=filters.per_page)
     try:
         paged = service.list_features(
-            db, stages=filters.stage or None, product_area=filters.product_area,
-            owner=filters.owner, team=filters.team, tag=filters.tag, unowned=filters.unowned,
-            q=filters.q, listing=Listing(sort=filters.sort, page=filters.page,
-                                         per_page=filters.per_page),
+            db,
+            stages=filters.stage or None,
+            product_area=filters.product_area,
+            owner=filters.owner,
+            team=filters.team,
+            tag=filters.tag,
+            unowned=filters.unowned,
+            q=filters.q,
+            listing=Listing(sort=filters.sort, page=filters.page, per_page=filters.per_page),
         )
     except LedgerError as refused:
-        return LedgerPage(filters=filters, features=empty, pipeline=pipeline,
-                          total_features=total, options=options, error=refused.message,
-                          error_field=refused.field)
+        return LedgerPage(
+            filters=filters,
+            features=empty,
+            pipeline=pipeline,
+            total_features=total,
+            options=options,
+            error=refused.message,
+            error_field=refused.field,
+        )
     rows = [
-        FeatureRow(**FeatureOut.model_validate(f).model_dump(), overdue=is_overdue(f.target_date, f.stage, today))
+        FeatureRow(
+            **FeatureOut.model_validate(f).model_dump(),
+            overdue=is_overdue(f.target_date, f.stage, today),
+        )
         for f in paged.items
     ]
-    features = Page[FeatureRow](items=rows, total=paged.total, page=paged.page,
-                                per_page=paged.per_page)
-    return LedgerPage(filters=filters, features=features, pipeline=pipeline,
-                      total_features=total, options=options)
+    features = Page[FeatureRow](
+        items=rows, total=paged.total, page=paged.page, per_page=paged.per_page
+    )
+    return LedgerPage(
+        filters=filters, features=features, pipeline=pipeline, total_features=total, options=options
+    )
 
 
 @router.get("/")
@@ -171,8 +216,9 @@ def ledger(
     per_page: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     """The ledger, filtered; just the results table when HTMX asks for it."""
-    filters, problem = _filters(stage or [], product_area, owner, team, tag, unowned, q, sort,
-                                page, per_page)
+    filters, problem = _filters(
+        stage or [], product_area, owner, team, tag, unowned, q, sort, page, per_page
+    )
     data = ledger_page(view.db, filters, today=view.today)
     if problem is not None:
         data.error, data.error_field = problem.message, problem.field

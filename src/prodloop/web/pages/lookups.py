@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from prodloop.ledger.models import Account, AuditEntry, Feature, Person, ProductArea, Team
+from prodloop.ledger.models import Account, AuditEntry, Feature, Person
 
 
 def feature_tags(db: Session) -> list[str]:
@@ -32,8 +32,9 @@ def account_plans(db: Session) -> list[str]:
 def arr_by_segment(db: Session) -> dict[str, tuple[int, int]]:
     """Total ARR and number of accounts per segment value."""
     rows = db.execute(
-        select(Account.segment, func.coalesce(func.sum(Account.arr), 0), func.count())
-        .group_by(Account.segment)
+        select(Account.segment, func.coalesce(func.sum(Account.arr), 0), func.count()).group_by(
+            Account.segment
+        )
     ).all()
     return {str(segment): (int(arr), int(count)) for segment, arr, count in rows}
 
@@ -90,4 +91,3 @@ def existing_ids(db: Session, model: Any, ids: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     return {int(i) for i in db.execute(select(model.id).where(model.id.in_(wanted))).scalars()}
-

@@ -41,8 +41,7 @@ class PersonForm(TypedForm):
 
     def to_create(self) -> PersonIn:
         """The person this form describes, or FormErrors."""
-        data = {"name": self.name, "email": self.email, "role": self.role,
-                "team": blank(self.team)}
+        data = {"name": self.name, "email": self.email, "role": self.role, "team": blank(self.team)}
         return build(lambda: PersonIn.model_validate(data))
 
 
@@ -91,17 +90,30 @@ def people_page(
     owned = lookups.feature_counts(view.db, Feature.owner_id)
     error = None
     try:
-        paged = service.list_people(view.db, team=filters.team, q=filters.q,
-                                    listing=Listing(sort=filters.sort, page=filters.page))
-        rows = [PersonRow(**PersonOut.model_validate(p).model_dump(), features=owned.get(p.id, 0))
-                for p in paged.items]
-        people = Page[PersonRow](items=rows, total=paged.total, page=paged.page,
-                                 per_page=paged.per_page)
+        paged = service.list_people(
+            view.db,
+            team=filters.team,
+            q=filters.q,
+            listing=Listing(sort=filters.sort, page=filters.page),
+        )
+        rows = [
+            PersonRow(**PersonOut.model_validate(p).model_dump(), features=owned.get(p.id, 0))
+            for p in paged.items
+        ]
+        people = Page[PersonRow](
+            items=rows, total=paged.total, page=paged.page, per_page=paged.per_page
+        )
     except LedgerError as refused:
         error = refused.message
         people = Page[PersonRow](items=[], total=0, page=1, per_page=50)
-    return PeoplePage(filters=filters, people=people, teams=team_options(view.db),
-                      form=form or PersonForm(), errors=errors or {}, error=error)
+    return PeoplePage(
+        filters=filters,
+        people=people,
+        teams=team_options(view.db),
+        form=form or PersonForm(),
+        errors=errors or {},
+        error=error,
+    )
 
 
 @router.get("/people")
@@ -113,11 +125,11 @@ def people(
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """The people directory."""
-    filters = PeopleFilters(q=q.strip() or None, team=team or None, sort=sort or "name",
-                            page=page)
+    filters = PeopleFilters(q=q.strip() or None, team=team or None, sort=sort or "name", page=page)
     data = people_page(view, filters)
-    return view.render("people/list.html", data, section="people",
-                       status_code=422 if data.error else 200)
+    return view.render(
+        "people/list.html", data, section="people", status_code=422 if data.error else 200
+    )
 
 
 @router.post("/people/new")

@@ -82,14 +82,18 @@ class AreasPage(BaseModel):
     errors: dict[str, str] = {}
 
 
-def teams_page(view: Layout, *, form: KeyedForm | None = None,
-               errors: dict[str, str] | None = None) -> TeamsPage:
+def teams_page(
+    view: Layout, *, form: KeyedForm | None = None, errors: dict[str, str] | None = None
+) -> TeamsPage:
     """Build the teams list."""
     members = lookups.team_member_counts(view.db)
     features = lookups.feature_counts(view.db, Feature.team_id)
     rows = [
-        TeamRow(**TeamOut.model_validate(t).model_dump(), members=members.get(t.id, 0),
-                features=features.get(t.id, 0))
+        TeamRow(
+            **TeamOut.model_validate(t).model_dump(),
+            members=members.get(t.id, 0),
+            features=features.get(t.id, 0),
+        )
         for t in service.list_teams(view.db, listing=ALL).items
     ]
     return TeamsPage(teams=rows, form=form or KeyedForm(), errors=errors or {})
@@ -104,6 +108,7 @@ def teams(view: PageLayout) -> Response:
 @router.post("/teams/new")
 def add_team(view: PageLayout, who: Writer, form: Annotated[KeyedForm, Form()]) -> Response:
     """Add the team the form describes."""
+
     def create() -> None:
         data = {"key": form.key, "name": form.name, "description": form.description}
         service.create_team(view.db, build(lambda: TeamIn.model_validate(data)), actor=who.actor)
@@ -113,8 +118,12 @@ def add_team(view: PageLayout, who: Writer, form: Annotated[KeyedForm, Form()]) 
         view.db.commit()
         return redirect(view.request, f"/teams/{form.key}", f"Added team {form.name}.")
     view.db.rollback()
-    return view.render("teams/list.html", teams_page(view, form=form, errors=errors),
-                       section="teams", status_code=422)
+    return view.render(
+        "teams/list.html",
+        teams_page(view, form=form, errors=errors),
+        section="teams",
+        status_code=422,
+    )
 
 
 @router.get("/teams/{key}")
@@ -122,7 +131,7 @@ def team(key: str, view: PageLayout) -> Response:
     """One team's page."""
     record = service.get_team(view.db, key)
     features = service.list_features(view.db, team=key, listing=ALL).items
-    counts = {stage: 0 for stage in Stage}
+    counts = dict.fromkeys(Stage, 0)
     for feature in features:
         counts[Stage(feature.stage)] += 1
     members = service.list_people(view.db, team=key, listing=ALL).items
@@ -136,8 +145,9 @@ def team(key: str, view: PageLayout) -> Response:
     return view.render("teams/detail.html", data, section="teams")
 
 
-def areas_page(view: Layout, *, form: KeyedForm | None = None,
-               errors: dict[str, str] | None = None) -> AreasPage:
+def areas_page(
+    view: Layout, *, form: KeyedForm | None = None, errors: dict[str, str] | None = None
+) -> AreasPage:
     """Build the product areas list."""
     features = lookups.feature_counts(view.db, Feature.product_area_id)
     rows = [
@@ -154,10 +164,9 @@ def product_areas(view: PageLayout) -> Response:
 
 
 @router.post("/product-areas/new")
-def add_product_area(
-    view: PageLayout, who: Writer, form: Annotated[KeyedForm, Form()]
-) -> Response:
+def add_product_area(view: PageLayout, who: Writer, form: Annotated[KeyedForm, Form()]) -> Response:
     """Add the product area the form describes."""
+
     def create() -> None:
         data = {"key": form.key, "name": form.name, "description": form.description}
         area = build(lambda: ProductAreaIn.model_validate(data))
@@ -168,5 +177,9 @@ def add_product_area(
         view.db.commit()
         return redirect(view.request, "/product-areas", f"Added product area {form.name}.")
     view.db.rollback()
-    return view.render("areas/list.html", areas_page(view, form=form, errors=errors),
-                       section="areas", status_code=422)
+    return view.render(
+        "areas/list.html",
+        areas_page(view, form=form, errors=errors),
+        section="areas",
+        status_code=422,
+    )
