@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+GBSTATS_VENV := .venv-gbstats
+GBSTATS_STAMP := $(GBSTATS_VENV)/.installed
 
-.PHONY: demo test check lint typecheck format serve clean
+.PHONY: demo test gbstats check lint typecheck format serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,12 +21,19 @@ $(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
+$(GBSTATS_STAMP): tools/gbstats-venv.sh
+	tools/gbstats-venv.sh $(PYTHON) $(GBSTATS_VENV)
+	touch $@
+
 ## make demo: build the demo company and serve it at http://127.0.0.1:8000
 demo: $(STAMP)
 	$(BIN)/prodloop demo
 
+## make gbstats: GrowthBook's gbstats 0.8.0 in its own environment (numpy<2), for the stats tests
+gbstats: $(GBSTATS_STAMP)
+
 ## make test: install the dev dependencies and run the whole suite
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) $(GBSTATS_STAMP)
 	$(BIN)/pytest
 
 ## make check: ruff (lint and format) and mypy
@@ -45,4 +54,4 @@ serve: $(STAMP)
 	$(BIN)/prodloop serve
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) $(GBSTATS_VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
