@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
@@ -39,6 +40,16 @@ def _postgres_reachable() -> str | None:
     except Exception as exc:  # any failure means: not available here
         return f"PostgreSQL at {make_url(POSTGRES_URL).render_as_string()} unavailable: {exc}"
     return None
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with the smallest cost: the same algorithm, a fraction of the test time."""
+    import prodloop.auth.service as auth_service
+
+    monkeypatch.setattr(
+        auth_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture(scope="session")
