@@ -55,14 +55,20 @@ def get_workspace(session: Session) -> Workspace | None:
 
 
 def create_workspace(
-    session: Session, *, name: str, time_zone: str = "UTC", currency: str = "USD", actor: str
+    session: Session,
+    *,
+    name: str,
+    time_zone: str = "UTC",
+    currency: str = "USD",
+    actor: str,
+    at: datetime | None = None,
 ) -> Workspace:
     """Create the workspace; there is only ever one."""
     if get_workspace(session) is not None:
         raise RuleError("this installation already has a workspace", field="workspace")
     checked = WorkspaceUpdate(name=name, time_zone=time_zone, currency=currency)
     workspace = Workspace(name=checked.name, time_zone=checked.time_zone, currency=checked.currency)
-    return add_record(session, workspace, actor=actor, label=workspace.name)
+    return add_record(session, workspace, actor=actor, label=workspace.name, at=at)
 
 
 def update_workspace(session: Session, data: WorkspaceUpdate, *, actor: str) -> Workspace:
@@ -305,7 +311,12 @@ def create_feature(
 
 
 def update_feature(
-    session: Session, feature: Feature, data: FeatureUpdate, *, actor: str
+    session: Session,
+    feature: Feature,
+    data: FeatureUpdate,
+    *,
+    actor: str,
+    at: datetime | None = None,
 ) -> Feature:
     """Change a feature's fields; a stage change goes through :func:`set_stage`'s rules."""
     changes = data.model_dump(exclude_unset=True, exclude={"reason", "stage"})
@@ -320,9 +331,15 @@ def update_feature(
         )
         changes.update({name: resolved[name] for name in refs})
     if data.stage is not None and data.stage.value != feature.stage:
-        set_stage(session, feature, data.stage, actor=actor, reason=data.reason)
+        set_stage(session, feature, data.stage, actor=actor, reason=data.reason, at=at)
     return change_record(
-        session, feature, changes, actor=actor, label=_feature_label(feature), reason=data.reason
+        session,
+        feature,
+        changes,
+        actor=actor,
+        label=_feature_label(feature),
+        reason=data.reason,
+        at=at,
     )
 
 
