@@ -600,6 +600,13 @@ def test_product_areas(editor: TestClient) -> None:
     )
     assert created.status_code == 303
     assert "Mobile apps" in editor.get("/product-areas").text
+    identity = editor.get("/product-areas/identity?format=json").json()
+    assert {f["key"] for f in identity["features"]} == {"sso", "audit-export"}
+    assert identity["audit"]["total"] == 1
+    page = editor.get("/product-areas/mobile")
+    assert "Audit trail" in page.text
+    assert "editor@example.com" in page.text
+    assert editor.get("/product-areas/nope").status_code == 404
 
 
 def test_accounts_filters_sort_and_arr_by_segment(editor: TestClient) -> None:

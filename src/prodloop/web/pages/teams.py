@@ -74,6 +74,15 @@ class AreaRow(ProductAreaOut):
     features: int
 
 
+class AreaPage(BaseModel):
+    """One product area: its features (with a per-stage count) and audit trail."""
+
+    area: ProductAreaOut
+    features: list[FeatureOut]
+    stages: list[StageCount]
+    audit: Trail
+
+
 class AreasPage(BaseModel):
     """Every product area, and the "add area" form."""
 
@@ -126,20 +135,25 @@ def add_team(view: PageLayout, who: Writer, form: Annotated[KeyedForm, Form()]) 
     )
 
 
+def stage_counts(features: list[Feature]) -> list[StageCount]:
+    """How many of ``features`` sit in each stage, leaving out empty stages."""
+    counts = dict.fromkeys(Stage, 0)
+    for feature in features:
+        counts[Stage(feature.stage)] += 1
+    return [StageCount(stage=s, count=c) for s, c in counts.items() if c]
+
+
 @router.get("/teams/{key}")
 def team(key: str, view: PageLayout) -> Response:
     """One team's page."""
     record = service.get_team(view.db, key)
     features = service.list_features(view.db, team=key, listing=ALL).items
-    counts = dict.fromkeys(Stage, 0)
-    for feature in features:
-        counts[Stage(feature.stage)] += 1
     members = service.list_people(view.db, team=key, listing=ALL).items
     data = TeamPage(
         team=TeamOut.model_validate(record),
         members=[PersonOut.model_validate(p) for p in members],
         features=[FeatureOut.model_validate(f) for f in features],
-        stages=[StageCount(stage=s, count=c) for s, c in counts.items() if c],
+        stages=stage_counts(features),
         audit=trail_of(view.db, "team", record.id, tz=view.time_zone),
     )
     return view.render("teams/detail.html", data, section="teams")
@@ -183,3 +197,17 @@ def add_product_area(view: PageLayout, who: Writer, form: Annotated[KeyedForm, F
         section="areas",
         status_code=422,
     )
+
+
+@router.get("/product-areas/{key}")
+def product_area(key: str, view: PageLayout) -> Response:
+    """One product area's page."""
+    record = service.get_product_area(view.db, key)
+    features = service.list_features(view.db, product_area=key, listing=ALL).items
+    data = AreaPage(
+        area=ProductAreaOut.model_validate(record),
+        features=[FeatureOut.model_validate(f) for f in features],
+        stages=stage_counts(features),
+        audit=trail_of(view.db, "product_area", record.id, tz=view.time_zone),
+    )
+    return view.render("areas/detail.html", data, section="areas")
