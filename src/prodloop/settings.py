@@ -48,6 +48,26 @@ class Settings(BaseSettings):
     secure_cookies: bool = Field(
         default=False, description="Mark the session cookie Secure (set behind HTTPS)."
     )
+    lake_dir: Path | None = Field(
+        default=None,
+        description="Folder of the event lake (write-ahead log, Parquet partitions, project "
+        "API keys). Default: `lake` in the data directory.",
+    )
+    capture_rate_per_second: float = Field(
+        default=50_000.0,
+        description="Events per second each project API key may send (token bucket per "
+        "worker process); 0 turns the limit off.",
+    )
+    capture_rate_burst: int = Field(
+        default=250_000,
+        description="Events a project API key may send at once before the "
+        "rate limit applies (the token bucket's size).",
+    )
+    lake_compact_seconds: float = Field(
+        default=30.0,
+        description="How often each server process folds the event log into Parquet, in "
+        "seconds; 0 turns background compaction off.",
+    )
 
     @field_validator("port")
     @classmethod
@@ -62,6 +82,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'prodloop.db').resolve()}"
+
+    @property
+    def effective_lake_dir(self) -> Path:
+        """The event lake's folder: the configured one or ``lake`` in ``data_dir``."""
+        return self.lake_dir if self.lake_dir is not None else self.data_dir / "lake"
 
     def effective_secret_key(self) -> str:
         """The session-signing key, creating and keeping one in ``data_dir`` when unset."""

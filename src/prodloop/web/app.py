@@ -14,8 +14,9 @@ from prodloop.settings import Settings, get_settings
 from prodloop.store import make_engine, make_session_factory
 from prodloop.store.migrate import upgrade
 from prodloop.web.api import api_router
+from prodloop.web.capture import CaptureBodyLimit
+from prodloop.web.capture import router as capture_router
 from prodloop.web.errors import install_error_handlers
-from prodloop.web.limits import BodySizeLimit
 from prodloop.web.pages import pages_router
 from prodloop.web.rendering import STATIC
 
@@ -30,6 +31,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         if migrate:
             upgrade(engine)
         yield
+        compactor = getattr(app.state, "capture_compactor", None)
+        if compactor is not None:
+            compactor.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -52,9 +56,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         https_only=settings.secure_cookies,
         max_age=14 * 24 * 3600,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(CaptureBodyLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
+    app.include_router(capture_router)
     app.include_router(pages_router)
     return app

@@ -1,0 +1,1 @@
+"""Product analytics: capture, the event lake and (later) identity and insights."""
