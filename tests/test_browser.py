@@ -1,8 +1,9 @@
 """The pages in a real browser: Debian's Chromium driven by Playwright against uvicorn.
 
-The app runs for real (SQLite app store, the small seeded ledger) on a free port in a
-background thread; the browser signs in through the form, filters the ledger with HTMX,
-edits a feature and reads the audit trail, as a person would.
+The app runs for real (SQLite app store, the small seeded ledger and a year of Growth work
+items) on a free port in a background thread; the browser signs in through the form, filters
+the ledger with HTMX, edits a feature and reads the audit trail, and sees the delivery
+dashboard draw its Vega-Lite charts, as a person would.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from prodloop.delivery.service import import_linear_csv
 from prodloop.settings import Settings
+from prodloop.store import unit_of_work
 from prodloop.store.migrate import upgrade
 from prodloop.web.app import create_app
 from tests.conftest import PASSWORD, seed_small_ledger
+from tests.delivery.interface_data import PERIOD_DONE, workspace_today, write_recent_linear_csv
 
 pytestmark = pytest.mark.browser
 
@@ -58,6 +62,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(settings)
     upgrade(app.state.engine)
     seed_small_ledger(app.state.sessions)
+    recent = write_recent_linear_csv(data_dir / "recent.csv", workspace_today())
+    with unit_of_work(app.state.sessions) as session:
+        import_linear_csv(session, recent)
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, ws="none", log_level="warning")
@@ -215,3 +222,21 @@ def test_viewers_get_no_edit_controls(live_server: str, page: Page) -> None:
     expect(page.get_by_role("button", name="Move stage")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(live_server + "/login")
+
+
+def test_delivery_dashboard_draws_its_charts(
+    live_server: str, page: Page, pytestconfig: pytest.Config
+) -> None:
+    sign_in(page, live_server, "viewer@example.com", "/delivery")
+    expect(page.locator(".team-tab.active")).to_contain_text("Growth")
+    charts = page.locator("[data-chart]")
+    expect(charts).to_have_count(5)
+    expect(page.locator("[data-chart][data-rendered=true]")).to_have_count(5)
+    dots = page.locator("[data-chart=cycle_time] .mark-symbol path")
+    expect(dots).to_have_count(PERIOD_DONE)
+    artifacts = Path(pytestconfig.rootpath) / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    page.screenshot(path=str(artifacts / "delivery.png"), full_page=True)
+    page.get_by_role("link", name="Signals").first.click()
+    expect(page).to_have_url(live_server + "/delivery/signals")
+    expect(page.locator(".signal")).not_to_have_count(0)

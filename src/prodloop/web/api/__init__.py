@@ -1,10 +1,11 @@
-"""The JSON API, version 1: every ledger object, plus the caller's own tokens."""
+"""The JSON API, version 1: every ledger object, delivery reports, and the caller's own tokens."""
 
 from fastapi import APIRouter
 
 from prodloop.web.api import (
     accounts,
     audit,
+    delivery,
     docs,
     features,
     me,
@@ -16,7 +17,17 @@ from prodloop.web.api import (
 
 api_router = APIRouter()
 v1 = APIRouter(prefix="/api/v1")
-for module in (workspace, features, people, teams, accounts, product_areas, audit, me):
+for module in (
+    workspace,
+    features,
+    people,
+    teams,
+    accounts,
+    product_areas,
+    audit,
+    me,
+    delivery,
+):
     v1.include_router(module.router)
 api_router.include_router(v1)
 api_router.include_router(docs.router)

@@ -2,10 +2,20 @@
 
 from fastapi import APIRouter
 
-from prodloop.web.pages import accounts, audit, auth, features, ledger, people, teams
+from prodloop.web.pages import (
+    accounts,
+    audit,
+    auth,
+    delivery,
+    features,
+    ledger,
+    people,
+    signals,
+    teams,
+)
 
 pages_router = APIRouter(include_in_schema=False)
-for module in (auth, ledger, features, people, teams, accounts, audit):
+for module in (auth, ledger, features, people, teams, accounts, audit, delivery, signals):
     pages_router.include_router(module.router)
 
 __all__ = ["pages_router"]

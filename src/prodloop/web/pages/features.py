@@ -1,4 +1,4 @@
-"""One feature's page (fields, stage timeline, audit trail) and the forms that change it.
+"""One feature's page (fields, delivery, stage timeline, audit trail) and the forms that change it.
 
 Every form posts to its own URL and answers with a 303 back to the feature page and a
 flash message; a refusal shows the page again (422) with the user's text and the error
@@ -14,6 +14,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from prodloop.delivery.report import feature_delivery
+from prodloop.delivery.report_schemas import FeatureDelivery
 from prodloop.ledger import service
 from prodloop.ledger.errors import LedgerError
 from prodloop.ledger.models import Feature
@@ -131,6 +133,7 @@ class FeaturePage(BaseModel):
     reason_required: bool
     options: FeatureOptions
     open_panel: str | None = None
+    delivery: FeatureDelivery | None = None
 
 
 class NewFeaturePage(BaseModel):
@@ -179,6 +182,7 @@ def feature_page(
         reason_required=needs_reason(current, Stage.IDEA),
         options=_options(view.db),
         open_panel=open_panel,
+        delivery=feature_delivery(view.db, feature.key, today=view.today, time_zone=view.time_zone),
     )
 
 
