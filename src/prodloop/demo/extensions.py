@@ -26,6 +26,7 @@ LEDGER = "ledger"
 # A domain adds its line here; its module is imported only when the demo is built.
 BUILT_IN_EXTENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     LEDGER: ("prodloop.demo.ledger:build_ledger", ()),
+    "delivery": ("prodloop.demo.delivery:build_delivery", (LEDGER,)),
 }
 
 Build = Callable[[DemoContext], dict[str, Any]]
