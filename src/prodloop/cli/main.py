@@ -12,7 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from prodloop import __version__
 from prodloop.auth.service import Role, create_user
-from prodloop.cli import delivery, features, transfer, users
+from prodloop.cli import delivery, events, features, transfer, users
 from prodloop.cli.context import (
     console,
     fail,
@@ -21,6 +21,7 @@ from prodloop.cli.context import (
     store,
 )
 from prodloop.cli.delivery_import import register_imports
+from prodloop.cli.events import register_event_import
 from prodloop.ledger import service
 from prodloop.store import make_engine
 from prodloop.store.migrate import current_revision, head_revision, upgrade
@@ -35,10 +36,12 @@ app = typer.Typer(
 db_app = typer.Typer(help="The app store's schema.", no_args_is_help=True)
 app.add_typer(features.app, name="features")
 register_imports(transfer.import_app)
+register_event_import(transfer.import_app)
 app.add_typer(transfer.import_app, name="import")
 app.add_typer(transfer.export_app, name="export")
 app.add_typer(users.app, name="users")
 app.add_typer(delivery.app, name="delivery")
+app.add_typer(events.keys_app, name="keys")
 app.add_typer(db_app, name="db")
 
 DEMO_PASSWORD = "prodloop-demo"
