@@ -1,4 +1,4 @@
-"""analytics: feature usage events, saved insights and dashboards
+"""analytics: which events mean a feature was used
 
 Revision ID: 0005
 Revises: 0004
