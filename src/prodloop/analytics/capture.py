@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from prodloop.analytics.keys import KeyRing, ProjectKey
 from prodloop.analytics.lake import EventLake, encode_line
@@ -46,8 +47,9 @@ def decode_body(raw: bytes, *, gzipped: bool) -> Any:
     if not raw.strip():
         raise invalid("body", "is empty")
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # orjson reads integers wider than 64 bits as floats and refuses NaN, as JSON does.
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise invalid("body", f"is not valid JSON ({exc})") from None
 
 
@@ -119,5 +121,5 @@ class CaptureService:
         if wait is not None:
             message = f"project key {key.key_id} is over its rate limit; retry in {wait} s"
             raise CaptureRefused(429, "rate_limited", message, "api_key", retry_after=wait)
-        self.lake.append_encoded("".join(lines).encode())
+        self.lake.append_encoded(b"".join(lines))
         return len(records)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 
 from prodloop.analytics.schemas import COLUMNS, EventRecord
 from prodloop.analytics.wal import WalWriter, file_lock, fsync_dir, sealed_segments, segments
@@ -39,15 +40,22 @@ class CompactionSummary:
 
 def encode(records: Sequence[EventRecord]) -> bytes:
     """The NDJSON lines the log stores for ``records``."""
-    return "".join(encode_line(record) for record in records).encode()
+    return b"".join(encode_line(record) for record in records)
 
 
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def encode_line(record: EventRecord) -> str:
-    """One log line (compact JSON and a newline)."""
-    return _ENCODER.encode(record) + "\n"
+def encode_line(record: EventRecord) -> bytes:
+    """One log line: compact UTF-8 JSON and a newline.
+
+    orjson does the work; a value it refuses (an integer wider than 64 bits, which a file
+    import can carry) falls back to the standard library, which writes it exactly.
+    """
+    try:
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return (_ENCODER.encode(record) + "\n").encode()
 
 
 def _sql_list(paths: Sequence[Path]) -> str:
