@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlglot
+from sqlglot import exp
 
 from prodloop.analytics.query.dialect import SPARK, Dialect
 from prodloop.analytics.query.engine import DuckDBEngine
@@ -58,9 +59,25 @@ def local_spark_session(*, cores: int = 2, app_name: str = "prodloop") -> SparkS
     return session
 
 
+def _exact_percentiles(node: exp.Expression) -> exp.Expression:
+    """DuckDB's ``quantile_cont(x, q)`` as Spark's exact ``percentile(x, q)``.
+
+    Both interpolate linearly between the closest ranks; sqlglot would otherwise write
+    ``PERCENTILE_CONT(x, q)``, which Spark 3.5 does not know.
+    """
+    if isinstance(node, exp.PercentileCont) and node.expression is not None:
+        return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
+    return node
+
+
 def to_spark_sql(sql: str) -> str:
     """``sql`` (DuckDB-flavoured, with the Spark dialect's functions) rewritten for Spark."""
-    return ";\n".join(sqlglot.transpile(sql, read="duckdb", write="spark"))
+    statements = sqlglot.parse(sql, read="duckdb")
+    return ";\n".join(
+        statement.transform(_exact_percentiles).sql(dialect="spark")
+        for statement in statements
+        if statement is not None
+    )
 
 
 @dataclass
