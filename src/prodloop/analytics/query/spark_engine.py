@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,10 @@ from prodloop.analytics.query.engine import DuckDBEngine
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+    from sqlalchemy.orm import Session
+
+    from prodloop.analytics.lake import EventLake
+    from prodloop.ledger.models import Account
 
 RELATIONS = ("person_events", "persons", "accounts")
 
@@ -111,6 +116,26 @@ def export_parquet(engine: DuckDBEngine, folder: Path) -> Path:
             else f"COPY (SELECT * FROM {name}) TO '{target}' (FORMAT parquet)"
         )
     return folder
+
+
+def spark_engine_from_lake(
+    spark: SparkSession,
+    lake: EventLake,
+    accounts: Session | Sequence[Account | Mapping[str, Any]] = (),
+    folder: Path | None = None,
+) -> SparkEngine:
+    """A Spark engine over a snapshot of prodloop's own lake (identity resolved) as Parquet.
+
+    ``folder`` must be readable by every Spark executor (a shared or object-store path
+    when the session runs on a cluster).
+    """
+    from prodloop.analytics.query.lake_engine import lake_engine
+
+    engine = lake_engine(lake, accounts)
+    try:
+        return spark_twin(spark, engine, folder)
+    finally:
+        engine.connection.close()
 
 
 def spark_twin(
