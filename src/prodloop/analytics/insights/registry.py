@@ -16,13 +16,24 @@ from pydantic import BaseModel
 
 @dataclass(frozen=True)
 class InsightKind:
-    """One kind of insight."""
+    """One kind of insight.
+
+    ``chart`` names how interfaces draw its result (``line``, ``funnel``, ``retention``,
+    ``stickiness``, ``lifecycle``, ``paths``, ``adoption``); empty means "as the kind's name".
+    """
 
     kind: str
     title: str
     description: str
     query_model: type[BaseModel]
     run: Callable[..., Any]
+    chart: str = ""
+    result_model: type[BaseModel] | None = None
+
+    @property
+    def chart_kind(self) -> str:
+        """How the interfaces draw this insight's result."""
+        return self.chart or self.kind
 
 
 #: kind -> InsightKind, filled by the insight modules when :func:`load_all` imports them.
@@ -31,6 +42,13 @@ INSIGHTS: dict[str, InsightKind] = {}
 #: The modules that define insight kinds (each calls :func:`register` at import).
 MODULES: tuple[str, ...] = (
     # one line per insight module, e.g. "prodloop.analytics.insights.trends",
+    "prodloop.analytics.insights.adoption",
+    "prodloop.analytics.insights.trends",
+    "prodloop.analytics.insights.stickiness",
+    "prodloop.analytics.insights.lifecycle",
+    "prodloop.analytics.insights.funnels",
+    "prodloop.analytics.insights.retention",
+    "prodloop.analytics.insights.paths",
 )
 
 
