@@ -16,6 +16,8 @@ from prodloop.store.migrate import upgrade
 from prodloop.web.api import api_router
 from prodloop.web.capture import CaptureBodyLimit
 from prodloop.web.capture import router as capture_router
+from prodloop.web.decide import close_flag_cache
+from prodloop.web.decide import router as decide_router
 from prodloop.web.errors import install_error_handlers
 from prodloop.web.pages import pages_router
 from prodloop.web.rendering import STATIC
@@ -34,6 +36,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         compactor = getattr(app.state, "capture_compactor", None)
         if compactor is not None:
             compactor.stop()
+        close_flag_cache(app.state)
         engine.dispose()
 
     app = FastAPI(
@@ -61,5 +64,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(api_router)
     app.include_router(capture_router)
+    app.include_router(decide_router)
     app.include_router(pages_router)
     return app

@@ -272,7 +272,8 @@ class FlagSet:
             return Decision(key, False, None, UNKNOWN, None)
         decision = flag.decide(unit_id, attributes or _NO_ATTRIBUTES)
         if track and decision.enabled:
-            self._expose(flag, decision, flag.unit_of(unit_id, attributes or _NO_ATTRIBUTES))
+            unit = flag.unit_of(unit_id, attributes or _NO_ATTRIBUTES)
+            self._expose(flag, decision, unit, unit_id)
         return decision
 
     def decide_all(
@@ -294,7 +295,9 @@ class FlagSet:
         """
         return decide_many(self._flags[key], units, attributes)
 
-    def _expose(self, flag: CompiledFlag, decision: Decision, unit: str | None) -> None:
+    def _expose(
+        self, flag: CompiledFlag, decision: Decision, unit: str | None, person: str | None
+    ) -> None:
         if self._sink is None:
             raise ValueError("track=True needs an exposure sink; pass sink= to FlagSet.compile")
         self._sink(
@@ -305,6 +308,7 @@ class FlagSet:
                 unit_id=unit or "",
                 timestamp=self._clock(),
                 reason=decision.reason,
+                distinct_id=person,
             )
         )
 

@@ -2,15 +2,15 @@
 
 Evaluators hand an :class:`Exposure` to a sink each time a tracked decision puts a unit in
 a variant. A sink is any callable taking one exposure. The analytics capability will provide
-the sink that appends exposures to the event lake (idempotently, with an event id of its
-own), where experiment analysis counts units per variant; until then
-:class:`InMemoryExposureSink` keeps them in a list (tests, notebooks, the benchmark).
+the sink that appends exposures to the event lake is :class:`~.lake_sink.LakeExposureSink`
+(idempotently, with an event id of its own), where experiment analysis counts units per
+variant; :class:`InMemoryExposureSink` keeps them in a list (tests, notebooks, the benchmark).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -27,6 +27,9 @@ class Exposure:
     unit_id: str
     timestamp: datetime
     reason: str
+    #: The person the decision was made for (the unit of person flags; for account flags,
+    #: whoever acted for the account). Informational: not part of equality.
+    distinct_id: str | None = field(default=None, compare=False)
 
 
 class ExposureSink(Protocol):
