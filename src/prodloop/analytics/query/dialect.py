@@ -6,6 +6,7 @@ disagree on. ``DUCKDB`` is the embedded default; ``SPARK`` is Spark SQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from prodloop.analytics.query.buckets import Interval
@@ -38,10 +39,13 @@ class Dialect:
 
     def json_text(self, column: str, key: str) -> str:
         """Property ``key`` of the JSON column ``column`` as text (NULL when absent)."""
-        path = quote_literal("$." + key.replace("'", "''") if key.isidentifier() else _bracket(key))
         if self.name == "spark":
-            return f"get_json_object({column}, {path})"
-        return f"json_extract_string({column}, {path})"
+            # Spark's JSON paths take plain names (``$.$browser`` too) or ``$['a.b']``.
+            plain = _PLAIN_SPARK_KEY.fullmatch(key) is not None
+            path = "$." + key if plain else "$['" + key.replace("'", "\\'") + "']"
+            return f"get_json_object({column}, {quote_literal(path)})"
+        path = "$." + key if key.isidentifier() else _bracket(key)
+        return f"json_extract_string({column}, {quote_literal(path)})"
 
     def json_number(self, column: str, key: str) -> str:
         """Property ``key`` of the JSON column ``column`` as a DOUBLE (NULL when not numeric)."""
@@ -52,6 +56,9 @@ class Dialect:
         if self.name == "spark":
             return f"TIMESTAMP {quote_literal(moment_iso)}"
         return f"TIMESTAMPTZ {quote_literal(moment_iso)}"
+
+
+_PLAIN_SPARK_KEY = re.compile(r"[^.\[\]'\"\s]+")
 
 
 def _bracket(key: str) -> str:
