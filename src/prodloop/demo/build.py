@@ -44,11 +44,13 @@ def build_demo(
     seed: int = 42,
     as_of: date | None = None,
     progress: Callable[[str], None] | None = None,
+    lake_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Build the demo company into an empty app store and return its manifest.
 
     Every registered extension runs in order; the same seed and ``as_of`` give the same
-    data and manifest. Never commits: the caller owns the transaction.
+    data and manifest. Never commits: the caller owns the transaction. Events go to the
+    event lake in ``lake_dir`` (none are written without one).
     """
     report = progress or _quiet
     _ensure_empty(session)
@@ -60,6 +62,7 @@ def build_demo(
         as_of=as_of or datetime.now(UTC).date(),
         time_zone=TIME_ZONE,
         progress=report,
+        lake_dir=lake_dir,
     )
     planted: dict[str, Any] = {}
     for extension in extensions:

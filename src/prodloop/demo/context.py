@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -83,6 +84,8 @@ class DemoContext:
     time_zone: str
     company: Company = field(default_factory=Company)
     progress: Callable[[str], None] = _no_progress
+    #: Where the event lake lives; ``None`` builds the app store only (no events written).
+    lake_dir: Path | None = None
 
     def rng(self, name: str) -> random.Random:
         """A fresh RNG seeded from (seed, ``name``) with SHA-256, so it is stable across runs.
