@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +63,12 @@ class Settings(BaseSettings):
         default=250_000,
         description="Events a project API key may send at once before the "
         "rate limit applies (the token bucket's size).",
+    )
+    feedback_embedder: Literal["auto", "minilm", "hashing"] = Field(
+        default="auto",
+        description="How feedback is embedded for themes, duplicates, search and links: "
+        "the MiniLM model, the hashing fallback, or auto (the model the store already uses, "
+        "else MiniLM when installed).",
     )
     lake_compact_seconds: float = Field(
         default=30.0,

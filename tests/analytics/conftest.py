@@ -55,7 +55,7 @@ class Server:
         command += ["--port", str(self.port), "--log-level", "warning"]
         command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=env, start_new_session=True)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a loaded 2-core machine imports slowly
         while time.monotonic() < deadline:
             try:
                 httpx.post(f"{self.url}/batch/", content=b"{}", timeout=1)

@@ -12,7 +12,9 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from prodloop import __version__
 from prodloop.auth.service import Role, create_user
-from prodloop.cli import delivery, events, features, transfer, users
+from prodloop.cli import adoption, delivery, events, features, insights, transfer, users
+from prodloop.cli import experiments as experiments_cli
+from prodloop.cli import feedback as feedback_cli
 from prodloop.cli.context import (
     console,
     fail,
@@ -37,10 +39,19 @@ db_app = typer.Typer(help="The app store's schema.", no_args_is_help=True)
 app.add_typer(features.app, name="features")
 register_imports(transfer.import_app)
 register_event_import(transfer.import_app)
+feedback_cli.register_feedback_import(transfer.import_app)
 app.add_typer(transfer.import_app, name="import")
 app.add_typer(transfer.export_app, name="export")
 app.add_typer(users.app, name="users")
 app.add_typer(delivery.app, name="delivery")
+app.add_typer(feedback_cli.app, name="feedback")
+app.add_typer(feedback_cli.themes_app, name="themes")
+app.add_typer(insights.app, name="insights")
+app.add_typer(insights.dashboards_app, name="dashboards")
+app.add_typer(adoption.app, name="adoption")
+app.add_typer(experiments_cli.app, name="experiments")
+app.add_typer(experiments_cli.metrics_app, name="metrics")
+app.add_typer(experiments_cli.flags_app, name="flags")
 app.add_typer(events.keys_app, name="keys")
 app.add_typer(db_app, name="db")
 
@@ -143,6 +154,7 @@ def demo(
 ) -> None:
     """Build the demo company (replacing an earlier demo) and serve it."""
     from prodloop.demo import build_demo, write_manifest
+    from prodloop.demo.events import clear_demo_events
 
     config = settings()
     manifest_path = config.data_dir / MANIFEST_NAME
@@ -158,6 +170,7 @@ def demo(
                     "or set PRODLOOP_DATA_DIR to another folder"
                 )
             reset_store(engine)
+            clear_demo_events(config.effective_lake_dir)
         upgrade(engine)
     finally:
         engine.dispose()
@@ -175,6 +188,7 @@ def demo(
                 seed=seed,
                 as_of=day,
                 progress=lambda step: progress.update(task, description=step),
+                lake_dir=config.effective_lake_dir,
             )
             for email, name, role in DEMO_USERS:
                 create_user(db, email=email, name=name, password=DEMO_PASSWORD, role=role)

@@ -26,7 +26,10 @@ LEDGER = "ledger"
 # A domain adds its line here; its module is imported only when the demo is built.
 BUILT_IN_EXTENSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     LEDGER: ("prodloop.demo.ledger:build_ledger", ()),
+    "events": ("prodloop.demo.events:build_events", (LEDGER,)),
     "delivery": ("prodloop.demo.delivery:build_delivery", (LEDGER,)),
+    "experiments": ("prodloop.demo.experiments:build_experiments", (LEDGER,)),
+    "feedback": ("prodloop.demo.feedback:build_feedback", (LEDGER,)),
 }
 
 Build = Callable[[DemoContext], dict[str, Any]]

@@ -376,9 +376,16 @@ def set_stage(
             reason=reason,
         )
     )
-    return change_record(
+    moved = change_record(
         session, feature, changes, actor=actor, label=_feature_label(feature), reason=reason, at=at
     )
+    if stage is Stage.LAUNCHED:
+        # Imported here: feedback builds on the ledger, so the ledger only reaches for it
+        # at the moment a launch closes the loop with everyone who asked.
+        from prodloop.feedback.loop import on_feature_launched
+
+        on_feature_launched(session, moved, at=when)
+    return moved
 
 
 def delete_feature(

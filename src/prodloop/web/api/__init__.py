@@ -4,10 +4,14 @@ from fastapi import APIRouter
 
 from prodloop.web.api import (
     accounts,
+    adoption,
     audit,
     delivery,
     docs,
+    experiments,
     features,
+    feedback,
+    insights,
     me,
     people,
     product_areas,
@@ -27,6 +31,10 @@ for module in (
     audit,
     me,
     delivery,
+    insights,
+    adoption,
+    experiments,
+    feedback,
 ):
     v1.include_router(module.router)
 api_router.include_router(v1)

@@ -16,12 +16,14 @@ from sqlalchemy.orm import Session
 
 from prodloop.delivery.report import feature_delivery
 from prodloop.delivery.report_schemas import FeatureDelivery
+from prodloop.feedback.demand import DemandProfile, demand_profile
 from prodloop.ledger import service
 from prodloop.ledger.errors import LedgerError
 from prodloop.ledger.models import Feature
 from prodloop.ledger.schemas import FeatureDetail, FeatureIn, FeatureUpdate
 from prodloop.ledger.stages import Stage, needs_reason, parse_stage
 from prodloop.web.deps import Writer
+from prodloop.web.pages.adoption import AdoptionSection, adoption_section
 from prodloop.web.pages.forms import (
     FormErrors,
     Option,
@@ -134,6 +136,8 @@ class FeaturePage(BaseModel):
     options: FeatureOptions
     open_panel: str | None = None
     delivery: FeatureDelivery | None = None
+    adoption: AdoptionSection | None = None
+    who_asked: DemandProfile | None = None
 
 
 class NewFeaturePage(BaseModel):
@@ -183,6 +187,8 @@ def feature_page(
         options=_options(view.db),
         open_panel=open_panel,
         delivery=feature_delivery(view.db, feature.key, today=view.today, time_zone=view.time_zone),
+        adoption=adoption_section(view, feature),
+        who_asked=demand_profile(view.db, feature),
     )
 
 

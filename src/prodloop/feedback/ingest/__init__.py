@@ -1,0 +1,1 @@
+"""Bringing feedback in: file formats, the ready-made column layouts of common tools, accounts."""
