@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 GBSTATS_VENV := .venv-gbstats
 GBSTATS_STAMP := $(GBSTATS_VENV)/.installed
 
-.PHONY: demo test gbstats check lint typecheck format serve clean
+.PHONY: demo test gbstats check lint typecheck format serve clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $@
 
 $(DEV_STAMP): pyproject.toml | $(BIN)/python
+	# torch first, pinned: this machine keeps the 2.13.0 CPU build on disk for pip to take;
+	# left to the resolver, a looser requirement could pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP) $@
 
@@ -35,6 +38,11 @@ gbstats: $(GBSTATS_STAMP)
 ## make test: install the dev dependencies and run the whole suite
 test: $(DEV_STAMP) $(GBSTATS_STAMP)
 	$(BIN)/pytest
+
+## make bench: every benchmark at its default size, prodloop beside its reference (see benchmarks/RESULTS.md)
+bench: $(DEV_STAMP) $(GBSTATS_STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 ## make check: ruff (lint and format) and mypy
 check: lint typecheck

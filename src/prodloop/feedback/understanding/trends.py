@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from scipy.stats import poisson
+from scipy.special import pdtrc
 
 SURGE_MIN_COUNT = 5
 SURGE_MIN_RATIO = 1.5
@@ -73,7 +73,7 @@ def _trend(key: str, starts: tuple[date, ...], row: list[int], recent_weeks: int
     rate = max(sum(baseline) / len(baseline), BASELINE_FLOOR)
     expected = rate * recent_weeks
     ratio = recent / expected
-    p_value = float(poisson.sf(recent - 1, expected)) if recent else 1.0
+    p_value = float(pdtrc(recent - 1, expected))  # P(X >= recent), Poisson if recent else 1.0
     surging = recent >= SURGE_MIN_COUNT and ratio >= SURGE_MIN_RATIO and p_value < SURGE_MAX_P
     return ThemeTrend(
         key=key,
