@@ -224,7 +224,9 @@ def test_demo_twice_with_the_same_seed_gives_identical_ledgers(
         monkeypatch.setenv("PRODLOOP_DATA_DIR", str(tmp_path / attempt))
         monkeypatch.delenv("PRODLOOP_DATABASE_URL", raising=False)
         for _ in range(2):  # rebuilding over an earlier demo in the same folder works too
-            built = run("demo", "--seed", "7", "--no-serve", "--as-of", "2026-11-20")
+            built = run(
+                "demo", "--seed", "7", "--no-serve", "--as-of", "2026-11-20", "--scale", "0.1"
+            )
             assert built.exit_code == 0, built.output
         assert "admin@demo.prodloop.dev" in built.stdout
         exports.append(run("export", "features", "--format", "json").stdout)
@@ -247,4 +249,5 @@ def test_demo_twice_with_the_same_seed_gives_identical_ledgers(
 
 def test_demo_refuses_to_overwrite_a_real_workspace(initialised: Path) -> None:
     bad_input(run("demo", "--no-serve"), "real workspace", "--reset")
+    bad_input(run("demo", "--no-serve", "--scale", "9"), "--scale")
     assert run("features", "list", "--json").exit_code == 0

@@ -60,12 +60,16 @@ class Built:
     manifest: dict[str, Any]
 
 
+SCALE = 0.1
+
+
 def build_into(url: str, seed: int = SEED) -> Built:
     engine = make_engine(url)
     upgrade(engine)
     sessions = make_session_factory(engine)
     with unit_of_work(sessions) as session:
-        manifest = build_demo(session, seed=seed, as_of=AS_OF)
+        # A tenth of the activity: the company is the same, the feedback volume smaller.
+        manifest = build_demo(session, seed=seed, as_of=AS_OF, scale=SCALE)
     return Built(engine, sessions, manifest)
 
 

@@ -71,7 +71,7 @@ def build(path: Path, temp: Path) -> tuple[Engine, sessionmaker[Session], dict[s
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(tempfile, "tempdir", str(temp))  # the exports are written here
         with unit_of_work(sessions) as session:
-            manifest = build_demo(session, seed=SEED, as_of=AS_OF)
+            manifest = build_demo(session, seed=SEED, as_of=AS_OF, scale=0.1)
     return engine, sessions, manifest
 
 

@@ -151,11 +151,20 @@ def demo(
     reset: Annotated[
         bool, typer.Option(help="Replace a workspace that is not a demo (destroys its data).")
     ] = False,
+    scale: Annotated[
+        float,
+        typer.Option(
+            help="Volume of generated activity (feedback items…) relative to the full demo, "
+            "0.05 to 4; the company itself is the same at every scale."
+        ),
+    ] = 1.0,
 ) -> None:
     """Build the demo company (replacing an earlier demo) and serve it."""
     from prodloop.demo import build_demo, write_manifest
     from prodloop.demo.events import clear_demo_events
 
+    if not 0.05 <= scale <= 4:
+        fail(f"--scale must be between 0.05 and 4, not {scale:g}")
     config = settings()
     manifest_path = config.data_dir / MANIFEST_NAME
     day = date.fromisoformat(as_of) if as_of else None
@@ -189,6 +198,7 @@ def demo(
                 as_of=day,
                 progress=lambda step: progress.update(task, description=step),
                 lake_dir=config.effective_lake_dir,
+                scale=scale,
             )
             for email, name, role in DEMO_USERS:
                 create_user(db, email=email, name=name, password=DEMO_PASSWORD, role=role)

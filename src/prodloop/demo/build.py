@@ -45,6 +45,7 @@ def build_demo(
     as_of: date | None = None,
     progress: Callable[[str], None] | None = None,
     lake_dir: Path | None = None,
+    scale: float = 1.0,
 ) -> dict[str, Any]:
     """Build the demo company into an empty app store and return its manifest.
 
@@ -63,6 +64,7 @@ def build_demo(
         time_zone=TIME_ZONE,
         progress=report,
         lake_dir=lake_dir,
+        scale=scale,
     )
     planted: dict[str, Any] = {}
     for extension in extensions:

@@ -86,6 +86,9 @@ class DemoContext:
     progress: Callable[[str], None] = _no_progress
     #: Where the event lake lives; ``None`` builds the app store only (no events written).
     lake_dir: Path | None = None
+    #: Volume of generated activity (feedback items…) relative to the full demo; the company
+    #: itself (accounts, people, features) is the same at every scale.
+    scale: float = 1.0
 
     def rng(self, name: str) -> random.Random:
         """A fresh RNG seeded from (seed, ``name``) with SHA-256, so it is stable across runs.

@@ -53,6 +53,11 @@ ACTOR = "demo@prodloop.dev"
 MOBILE_TOPICS = {"offline-sync-bug", "push-delays", "app-crash", "tablet-layout", "dark-theme"}
 
 
+def item_count(context: DemoContext) -> int:
+    """How many feedback items this build writes: :data:`ITEMS` times the demo's scale."""
+    return max(500, round(ITEMS * context.scale))
+
+
 def build_feedback(context: DemoContext) -> dict[str, Any]:
     """Build the feedback part of the demo and return its planted truths."""
     rng = context.rng("feedback/items")
@@ -60,7 +65,9 @@ def build_feedback(context: DemoContext) -> dict[str, Any]:
     context.progress("feedback: writing a year of customer feedback")
     people = _people(context)
     drafts = _drafts(context, rng, people)
-    duplicates = _resubmissions(drafts, context.rng("feedback/duplicates"))
+    duplicates = _resubmissions(
+        drafts, context.rng("feedback/duplicates"), round(item_count(context) * DUPLICATE_SHARE)
+    )
     drafts.extend(d for _, d in duplicates)
     by_source: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for number, draft in enumerate(drafts, start=1):
@@ -167,11 +174,12 @@ def _drafts(
         }
         for topic in TOPICS
     }
-    surge_extra = round(ITEMS * SURGE_SHARE)
+    items = item_count(context)
+    surge_extra = round(items * SURGE_SHARE)
     steady = [t for t in TOPICS if t.key != FEW_BIG]
     weights = [t.weight for t in steady]
     plan: list[tuple[Topic, bool]] = [
-        (topic, False) for topic in rng.choices(steady, weights=weights, k=ITEMS - surge_extra - 12)
+        (topic, False) for topic in rng.choices(steady, weights=weights, k=items - surge_extra - 12)
     ]
     surge = next(t for t in TOPICS if t.key == SURGE_TOPIC)
     plan += [(surge, True)] * surge_extra
@@ -373,12 +381,12 @@ def _record(
 
 
 def _resubmissions(
-    drafts: list[dict[str, Any]], rng: random.Random
+    drafts: list[dict[str, Any]], rng: random.Random, count: int
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Some people send the same message again a day or two later."""
     eligible = [d for d in drafts if d["source"] in {"zendesk", "form"} and d["email"]]
     pairs = []
-    for index, original in enumerate(rng.sample(eligible, round(ITEMS * DUPLICATE_SHARE))):
+    for index, original in enumerate(rng.sample(eligible, count)):
         when = original["when"] + timedelta(hours=rng.randint(2, 60))
         text = resubmission(original["text"], rng)
         number = 900_000 + index
