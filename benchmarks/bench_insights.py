@@ -7,13 +7,15 @@ that engine's alone:
 * a 3-step funnel ``signed_up → created_project → invited`` with a 7-day window over 12 weeks:
   prodloop's ``run_funnel`` on DuckDB; ClickHouse's ``windowFunnel`` through chDB; and a
   hand-written DuckDB query chaining ``ASOF`` joins (the fastest way we know to write it);
+* a daily trend of ``viewed`` (total count) broken down by the event property ``plan`` (4
+  values): prodloop's ``run_trends``; a chDB ``GROUP BY``; a hand-written DuckDB ``GROUP BY``;
 * 12-week first-time retention (``signed_up`` then ``viewed``, weekly cohorts, return "on"):
   prodloop's ``run_retention``; ClickHouse's ``retention`` through chDB; and a hand-written
   DuckDB ``GROUP BY``.
 
-Every engine's answer (persons per funnel step; the cohort table) is printed next to its time
-and must agree with prodloop's (timestamps are drawn to the microsecond, so the tie rules of
-the engines do not come into play).
+Every engine's answer (persons per funnel step; each plan's trend total; the cohort table) is
+printed next to its time and must agree with prodloop's (timestamps are drawn to the
+microsecond, so the tie rules of the engines do not come into play).
 
     .venv/bin/python benchmarks/bench_insights.py                      # 1M events, quick
     .venv/bin/python benchmarks/bench_insights.py --events 20000000    # the real run
@@ -74,7 +76,9 @@ def generate(path: Path, events: int, per_person: int, seed: int = 7) -> None:
                    + CAST(random() * {span_us} AS BIGINT)
                  ) AS timestamp,
                  'd' || person AS distinct_id, 'p' || person AS person_id,
-                 'a' || (person % 997) AS account_id, '{{}}' AS properties,
+                 'a' || (person % 997) AS account_id,
+                 '{{"plan": "' || (['free', 'pro', 'team', 'enterprise'])[1 + i % 4] || '"}}'
+                   AS properties,
                  CAST(NULL AS VARCHAR) AS current_url, CAST(NULL AS VARCHAR) AS browser,
                  CAST(NULL AS VARCHAR) AS os, CAST(NULL AS VARCHAR) AS lib
           FROM (SELECT i, random() AS r, CAST(floor(random() * {persons}) AS BIGINT) AS person
@@ -138,6 +142,60 @@ def prodloop_retention(path: Path) -> dict[str, list[int]]:
     )
     result = run_retention(DuckDBEngine(_duckdb(path)), query, tz="UTC")
     return {row.cohort.date().isoformat(): row.counts for row in result.cohorts}
+
+
+PLANS = ("enterprise", "free", "pro", "team")
+
+
+def prodloop_trend(path: Path) -> dict[str, int]:
+    from prodloop.analytics.insights.trends import TrendsQuery, run_trends
+    from prodloop.analytics.query.engine import DuckDBEngine
+
+    query = TrendsQuery.model_validate(
+        {
+            "series": [{"event": "viewed", "math": "total"}],
+            "breakdown": {"key": "plan", "on": "event"},
+            "date_from": FIRST,
+            "date_to": LAST,
+            "interval": "day",
+        }
+    )
+    result = run_trends(DuckDBEngine(_duckdb(path)), query, tz="UTC")
+    return {
+        str(line.breakdown_value): int(sum(v or 0 for v in line.values)) for line in result.lines
+    }
+
+
+def chdb_trend(path: Path) -> dict[str, int]:
+    import chdb
+
+    sql = f"""
+        SELECT toStartOfDay(timestamp) AS day, JSONExtractString(properties, 'plan') AS plan,
+               count()
+        FROM file('{path}', Parquet)
+        WHERE {_range()} AND event = 'viewed'
+        GROUP BY day, plan ORDER BY day, plan
+        SETTINGS session_timezone = 'UTC'
+    """
+    out = str(chdb.query(sql, "CSV")).strip().splitlines()  # type: ignore[no-untyped-call]
+    totals: dict[str, int] = {}
+    for line in out:
+        _, plan, count = line.split(",")
+        totals[plan.strip('"')] = totals.get(plan.strip('"'), 0) + int(count)
+    return dict(sorted(totals.items()))
+
+
+def duckdb_trend(path: Path) -> dict[str, int]:
+    con = _duckdb(path)
+    sql = f"""
+        SELECT date_trunc('day', timestamp) AS day, properties ->> 'plan' AS plan, COUNT(*)
+        FROM person_events WHERE {_range()} AND event = 'viewed'
+        GROUP BY ALL ORDER BY 1, 2
+    """
+    totals: dict[str, int] = {}
+    for _, plan, count in con.execute(sql).fetchall():
+        totals[plan] = totals.get(plan, 0) + int(count)
+    return dict(sorted(totals.items()))
 
 
 def _range() -> str:
@@ -274,6 +332,11 @@ CONTESTANTS: dict[str, dict[str, Callable[[Path], Any]]] = {
         "chdb windowFunnel": chdb_funnel,
         "duckdb hand-written": duckdb_funnel,
     },
+    "trend": {
+        "prodloop": prodloop_trend,
+        "chdb group by": chdb_trend,
+        "duckdb hand-written": duckdb_trend,
+    },
     "retention": {
         "prodloop": prodloop_retention,
         "chdb retention": chdb_retention,
@@ -290,13 +353,17 @@ def worker(kind: str, name: str, path: Path) -> None:
     import duckdb  # noqa: F401
 
     import prodloop.analytics.insights.funnels
-    import prodloop.analytics.insights.retention  # noqa: F401
+    import prodloop.analytics.insights.retention
+    import prodloop.analytics.insights.trends  # noqa: F401
 
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     answer = function(path)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "answer": answer}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    peak_mb = usage.ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "answer": answer}))
 
 
 def main() -> None:
@@ -337,16 +404,22 @@ def main() -> None:
                     )
                     runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
                 best = min(runs, key=lambda run: run["seconds"])
+                best["cpu"] = min(run["cpu"] for run in runs)
                 best["peak_mb"] = max(run["peak_mb"] for run in runs)
                 results[name] = best
             mine = results["prodloop"]
-            print(f"\n{kind}: time (best of {args.repeats}), peak RSS, answer")
+            print(
+                f"\n{kind}: wall time (best of {args.repeats}), CPU time (user + system, best"
+                f" of {args.repeats}: steadier on a shared machine), peak RSS, answer"
+            )
             for name, run in results.items():
                 ratio = run["seconds"] / mine["seconds"]
+                cpu_ratio = run["cpu"] / mine["cpu"]
                 agrees = "same answer" if run["answer"] == mine["answer"] else "DIFFERENT"
-                answer = run["answer"] if kind == "funnel" else _summary(run["answer"])
+                answer = run["answer"] if kind != "retention" else _summary(run["answer"])
                 print(
                     f"  {name:<22} {run['seconds']:7.2f} s ({ratio:4.2f}x prodloop)"
+                    f" cpu {run['cpu']:7.2f} s ({cpu_ratio:4.2f}x)"
                     f" {run['peak_mb']:7.0f} MB  {agrees}  {answer}"
                 )
 

@@ -34,6 +34,14 @@ to the steps first; one sort per unit numbers its events and keeps a running cou
 step's events, so the next step-*k* event after any event is the one whose count is one more;
 each step of every attempt is then one equi-join on (unit, count) — no N-way self-joins and
 no blow-up on repeated events.
+
+Two shortcuts give the same answers for less work. *Untied* funnels — no breakdown, and no
+event name shared by two steps, so no event matches two steps — sort without the ``uuid``
+tie-break: events tied on (timestamp, step) are then interchangeable. Untied sequential
+funnels without exclusions on DuckDB find each step with an ``ASOF`` join (the step-*k* event
+with the smallest timestamp at or after step *k-1*'s), so no sort of every unit's events,
+and pick each unit's best attempt with a ``GROUP BY`` (a later attempt never ends earlier).
+Spark, which has no ``ASOF`` join, runs the general form.
 """
 
 from __future__ import annotations
@@ -264,6 +272,48 @@ def _seconds(amount: int) -> str:
     return f"INTERVAL {int(amount)} SECOND"
 
 
+def _asof_attempts(query: FunnelQuery) -> list[str]:
+    """CTEs up to ``att`` for an untied sequential funnel without exclusions, by ASOF joins.
+
+    Untied (no breakdown, no event matching two steps), the event taken for step *k* is the
+    step-*k* event with the smallest timestamp at or after step *k-1*'s: a step-*k* event at
+    the same instant comes after it in the funnel's order, and which of several tied ones is
+    taken changes nothing. Engines with ASOF joins find it without sorting every unit's events
+    together; the others run the general form.
+    """
+    n = len(query.steps)
+    ctes = ["a0 AS (\n  SELECT unit, ts AS t0 FROM ev WHERE s0 = 1\n)"]
+    for k in range(1, n):
+        ctes.append(
+            f"a{k} AS (\n  SELECT a.*, r.ts AS t{k} FROM a{k - 1} a ASOF LEFT JOIN "
+            f"(SELECT unit, ts FROM ev WHERE s{k} = 1) r\n"
+            f"    ON a.unit = r.unit AND r.ts >= a.t{k - 1}\n)"
+        )
+    ok = []
+    for k in range(1, n):
+        conditions = [f"t{k} IS NOT NULL", f"t{k} <= t0 + {_seconds(query.window.seconds)}"]
+        within = query.steps[k].within
+        if within is not None:
+            conditions.append(f"t{k} <= t{k - 1} + {_seconds(within.seconds)}")
+        ok.append(" AND ".join(conditions))
+    reached = (
+        "CASE "
+        + " ".join(
+            f"WHEN {' AND '.join(f'({c})' for c in ok[:k])} THEN {k + 1}"
+            for k in range(n - 1, 0, -1)
+        )
+        + " ELSE 1 END"
+    )
+    ctes.append(f"att0 AS (\n  SELECT a{n - 1}.*, {reached} AS reached FROM a{n - 1}\n)")
+    ctes.append(
+        "att AS (\n"
+        "  SELECT unit, t0, t0 AS o0, CAST(NULL AS VARCHAR) AS bdv, reached,\n"
+        f"    CASE WHEN reached = {n} THEN t{n - 1} END AS t_last\n"
+        "  FROM att0\n)"
+    )
+    return ctes
+
+
 def _best_sql(query: FunnelQuery, dialect: Dialect, tz: str) -> str:
     """The CTEs up to ``best`` (each unit's best attempt) and ``trend_units``."""
     n = len(query.steps)
@@ -292,10 +342,27 @@ def _best_sql(query: FunnelQuery, dialect: Dialect, tz: str) -> str:
         filters_sql(query.filters, dialect),
     ]
     if query.order != "strict":
-        where.append("(" + " OR ".join(step_conditions + exclusion_conditions) + ")")
+        # The plain name list first: engines push it into the scan (row-group pruning).
+        names = sorted({s.event for s in query.steps} | {x.event for x in query.exclusions})
+        where.append("e.event IN (" + ", ".join(quote_literal(name) for name in names) + ")")
+        if any(s.properties for s in query.steps) or any(x.properties for x in query.exclusions):
+            where.append("(" + " OR ".join(step_conditions + exclusion_conditions) + ")")
+    # Without a breakdown, and when no event can match two steps (distinct step names), events
+    # tied on (timestamp, step) are interchangeable: any order among them gives the same
+    # answer, so the per-unit sort needs no uuid tie-break (and, sequential, no row number).
+    untied = (
+        query.order != "any_order"
+        and query.breakdown is None
+        and len({s.event for s in query.steps}) == n
+    )
+    uuid = "" if untied else "e.uuid AS uuid, "
+    # DuckDB has ASOF joins: the next step-k event without sorting all of a unit's events.
+    asof = (
+        untied and query.order == "sequential" and not query.exclusions and dialect.name == "duckdb"
+    )
     ctes = [
         "ev AS (\n"
-        f"  SELECT {unit} AS unit, e.timestamp AS ts, e.uuid AS uuid, {bd} AS bd,\n    "
+        f"  SELECT {unit} AS unit, e.timestamp AS ts, {uuid}{bd} AS bd,\n    "
         + ",\n    ".join(flags)
         + f"\n  FROM person_events e {joins_sql(all_filters, query.breakdown)}\n"
         "  WHERE " + "\n    AND ".join(where) + "\n)"
@@ -319,13 +386,20 @@ def _best_sql(query: FunnelQuery, dialect: Dialect, tz: str) -> str:
             f"    CASE WHEN {reached} = {n} THEN {last} END AS t_last\n"
             "  FROM r WHERE " + " OR ".join(f"s{k} = 1" for k in range(n)) + "\n)"
         )
+    elif asof:
+        ctes += _asof_attempts(query)
     else:
         tie = "CASE " + " ".join(f"WHEN s{k} = 1 THEN {k}" for k in range(n)) + f" ELSE {n} END"
         # One sort per unit: the event number, and (sequential) for each step k the running
         # count of step-k events so far — the next step-k event after a row is the step-k
         # event whose count is that row's count plus one.
-        spec = f"OVER (PARTITION BY unit ORDER BY ts, {tie}, uuid"
-        numbered = [f"ROW_NUMBER() {spec}) AS ord"]
+        spec = f"OVER (PARTITION BY unit ORDER BY ts, {tie}" + ("" if untied else ", uuid")
+        # ``ord`` orders attempts and (strict) finds the next event; sequential and untied,
+        # the timestamp orders attempts just as well.
+        numbered = (
+            [] if untied and query.order == "sequential" else [f"ROW_NUMBER() {spec}) AS ord"]
+        )
+        order_of = "r.ts" if not numbered else "r.ord"
         if query.order == "sequential":
             numbered += [f"SUM(s{k}) {spec} ROWS UNBOUNDED PRECEDING) AS c{k}" for k in range(1, n)]
         ctes.append("ordered AS (\n  SELECT *,\n    " + ",\n    ".join(numbered) + "\n  FROM ev\n)")
@@ -344,7 +418,7 @@ def _best_sql(query: FunnelQuery, dialect: Dialect, tz: str) -> str:
 
         def carried(k: int) -> list[str]:
             """Columns an attempt keeps from its step-``k`` row ``r``."""
-            cols = [f"r.ord AS o{k}", f"r.ts AS t{k}", f"r.bd AS b{k}"]
+            cols = [f"{order_of} AS o{k}", f"r.ts AS t{k}", f"r.bd AS b{k}"]
             if k + 1 < n:
                 after = "r.ord" if query.order == "strict" else f"r.c{k + 1}"
                 cols.append(f"{after} + 1 AS nx{k + 1}")
@@ -400,14 +474,25 @@ def _best_sql(query: FunnelQuery, dialect: Dialect, tz: str) -> str:
             f"    CASE WHEN reached = {n} THEN t{n - 1} END AS t_last\n"
             "  FROM att0\n)"
         )
-    ctes.append(
-        "best AS (\n"
-        "  SELECT unit, t0, bdv, reached, t_last FROM (\n"
-        "    SELECT att.*, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY reached DESC, t0, o0)"
-        " AS pick\n"
-        "    FROM att WHERE reached > 0\n"
-        "  ) ranked WHERE pick = 1\n)"
-    )
+    if asof:
+        # Later attempts take later (or the same) events at every step, so the earliest
+        # complete attempt has both the smallest start and the smallest end: a GROUP BY.
+        ctes.append(
+            "best AS (\n"
+            f"  SELECT unit, MIN(CASE WHEN reached = {n} THEN t0 END) AS t0,"
+            " CAST(NULL AS VARCHAR) AS bdv,\n"
+            "    MAX(reached) AS reached, MIN(t_last) AS t_last\n"
+            "  FROM att GROUP BY unit\n)"
+        )
+    else:
+        ctes.append(
+            "best AS (\n"
+            "  SELECT unit, t0, bdv, reached, t_last FROM (\n"
+            "    SELECT att.*, ROW_NUMBER() OVER (PARTITION BY unit ORDER BY reached DESC, t0, o0)"
+            " AS pick\n"
+            "    FROM att WHERE reached > 0\n"
+            "  ) ranked WHERE pick = 1\n)"
+        )
     ctes.append(
         "trend_units AS (\n"
         f"  SELECT {dialect.bucket('t0', query.interval, tz)} AS bucket, unit,"

@@ -1,7 +1,21 @@
 """The insight engine over the real event lake and the ledger's accounts.
 
-:func:`lake_engine` opens a DuckDB connection on the lake and builds the three insight
-relations as temporary tables, so one insight's several queries all see the same snapshot:
+:func:`lake_engine` opens a DuckDB connection on one snapshot of the lake — the Parquet files
+and log segments listed when it connects — and defines the three insight relations on it, so
+one insight's several queries all see the same data. Nothing big is copied: ``person_events``
+is a view over the Parquet files (read in place, with the scan's filter and column pruning)
+and a temporary table of the not-yet-compacted log rows, joined to the identity map and the
+account keys (both small temporary tables). Compaction only adds Parquet files, so the listed
+files stay readable; the log rows are copied because compaction deletes segments.
+
+Duplicates: the lake's ``events`` view removes every repeated ``uuid`` with a window over the
+whole lake; ``person_events`` does not, because that window would rerun on every query of the
+view. Compaction already keeps one row per ``uuid`` within a batch and against the partitions
+of the same day and the day either side, where a resent event lands (same timestamp up to the
+clock-skew correction). The log rows here get the same treatment — one per ``uuid``, minus
+those already in the Parquet partitions near their dates — so insights count exactly what they
+will count after the next compaction. Only a copy resent with a timestamp more than a day
+away from the first would be counted twice (the ``events`` view would drop it).
 
 ``person_events``
     the lake's events with ``person_id`` from the identity graph
@@ -39,8 +53,9 @@ from prodloop.analytics.identity import (
     graph_from_rows,
     properties_from_rows,
 )
-from prodloop.analytics.lake import EventLake
+from prodloop.analytics.lake import EventLake, _dedupe, _parquet_select, _sql_list, _wal_select
 from prodloop.analytics.query.engine import DuckDBEngine
+from prodloop.analytics.schemas import COLUMNS
 from prodloop.ledger.models import Account
 
 #: ARR bands: (label, lowest ARR included, ARR the band stops before; None = no limit).
@@ -148,13 +163,41 @@ def _load(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table, sql: str) 
         con.unregister(f"{name}_arrow")
 
 
+def _lake_rows(con: duckdb.DuckDBPyConnection, files: list[Path], wal: list[Path]) -> None:
+    """View ``lake_rows``: the Parquet ``files`` in place and the new rows of the log ``wal``."""
+    columns = ", ".join(f'NULL::{kind} AS "{name}"' for name, kind in COLUMNS.items())
+    if wal:
+        con.execute(f"CREATE TEMP TABLE lake_log AS {_dedupe(_wal_select(wal))}")
+        days = {
+            str(day)
+            for (day,) in con.execute(
+                "SELECT DISTINCT strftime(timestamp::DATE + d, '%Y-%m-%d') FROM lake_log, "
+                "(VALUES (-1), (0), (1)) days(d)"
+            ).fetchall()
+        }
+        near = [path for path in files if path.parent.name.removeprefix("date=") in days]
+        if near:
+            con.execute(
+                "DELETE FROM lake_log WHERE uuid IN "
+                f"(SELECT uuid FROM read_parquet({_sql_list(near)}))"
+            )
+    else:
+        con.execute(f"CREATE TEMP TABLE lake_log AS SELECT {columns} WHERE false")
+    parts = [_parquet_select(files)] if files else []
+    parts.append("SELECT * FROM lake_log")
+    con.execute("CREATE TEMP VIEW lake_rows AS " + " UNION ALL ".join(parts))
+
+
 def _build(
     con: duckdb.DuckDBPyConnection,
     identity: Identity,
     accounts: list[dict[str, Any]],
     account_keys: dict[str, str],
+    files: list[Path],
+    wal: list[Path],
 ) -> None:
     graph, properties = identity
+    _lake_rows(con, files, wal)
     text = pa.string()
     _load(
         con,
@@ -179,10 +222,10 @@ def _build(
         "CREATE TEMP TABLE account_keys AS SELECT * FROM {source}",
     )
     con.execute(
-        "CREATE TEMP TABLE person_events AS SELECT e.uuid, e.event, e.timestamp, e.distinct_id, "
+        "CREATE TEMP VIEW person_events AS SELECT e.uuid, e.event, e.timestamp, e.distinct_id, "
         "coalesce(m.person_id, e.distinct_id) AS person_id, "
         "coalesce(k.account_id, e.account_id) AS account_id, e.properties, e.current_url, "
-        "e.browser, e.os, e.lib FROM events e "
+        "e.browser, e.os, e.lib FROM lake_rows e "
         "LEFT JOIN person_distinct_ids m ON m.distinct_id = e.distinct_id "
         "LEFT JOIN account_keys k ON k.key = e.account_id"
     )
@@ -229,9 +272,13 @@ def lake_engine(
     rows, keys = account_rows(listed)
     for attempt in range(_ATTEMPTS):
         version = lake_version(lake)
+        # The snapshot: the log is listed before the Parquet files (compaction renames Parquet
+        # in before it deletes a segment, so an event is in one list or the other).
+        wal = lake.wal_segments()
+        files = lake.parquet_files()
         con = lake.connect()
         try:
-            _build(con, _identity(lake, con, version), rows, keys)
+            _build(con, _identity(lake, con, version), rows, keys, files, wal)
         except duckdb.IOException:
             # A compaction removed a log segment between listing and reading it.
             con.close()
