@@ -116,23 +116,46 @@ def body(secret: str, person: int) -> dict[str, Any]:
 
 
 def load(
-    url: str, path: str, secret: str, *, clients: int, seconds: float, track: bool | None
+    url: str,
+    path: str,
+    secret: str,
+    *,
+    clients: int,
+    seconds: float,
+    track: bool | None,
+    rate: float | None = None,
 ) -> dict[str, float]:
-    """Requests/s and latency percentiles of ``clients`` threads for ``seconds``."""
+    """Requests/s and latency percentiles of ``clients`` threads for ``seconds``.
+
+    Without ``rate`` each client sends its next request as soon as the last is answered (the
+    server's top speed, latency mostly queueing). With ``rate`` the clients together send
+    ``rate`` requests/s on a fixed schedule, and latency counts from the scheduled send time,
+    so a stalled server is not excused by the requests it delayed (no coordinated omission).
+    """
     latencies: list[float] = []
     lock = threading.Lock()
-    deadline = time.perf_counter() + seconds
+    begin = time.perf_counter()
+    deadline = begin + seconds
+    interval = clients / rate if rate else 0.0
 
     def client(number: int) -> None:
         rng = random.Random(number)
         mine: list[float] = []
+        scheduled = begin + number * interval / clients
         with httpx.Client(timeout=10) as http:
             while time.perf_counter() < deadline:
                 payload = body(secret, rng.randrange(1_000_000))
                 if track is not None:
                     payload["track"] = track
                 content = json.dumps(payload).encode()
-                started = time.perf_counter()
+                if rate:
+                    pause = scheduled - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                    started = scheduled
+                    scheduled += interval
+                else:
+                    started = time.perf_counter()
                 reply = http.post(
                     url + path, content=content, headers={"content-type": "application/json"}
                 )
@@ -179,6 +202,9 @@ def main() -> None:
     parser.add_argument("--flags", type=int, default=40)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--rate", type=float, default=None, help="requests/s on a fixed schedule (open loop)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="prodloop-bench-decide-") as folder:
         data = Path(folder)
@@ -187,9 +213,10 @@ def main() -> None:
         try:
             for path in ("/decide/", "/api/v1/flags/decide"):  # warm the flag cache
                 httpx.post(url + path, json=body(secret, 1), timeout=10)
+            pace = f"{args.rate:g} requests/s scheduled" if args.rate else "closed loop"
             print(
-                f"{args.flags} flags, {args.clients} client threads, {args.seconds:g} s each, "
-                f"load average {os.getloadavg()[0]:.1f}"
+                f"{args.flags} flags, {args.clients} client threads ({pace}), "
+                f"{args.seconds:g} s each, load average {os.getloadavg()[0]:.1f}"
             )
             runs = [
                 ("/decide/ (PostHog, all flags)", "/decide/", None),
@@ -197,7 +224,13 @@ def main() -> None:
             ]
             for label, path, track in runs:
                 result = load(
-                    url, path, secret, clients=args.clients, seconds=args.seconds, track=track
+                    url,
+                    path,
+                    secret,
+                    clients=args.clients,
+                    seconds=args.seconds,
+                    track=track,
+                    rate=args.rate,
                 )
                 verdict = "meets" if result["p99_ms"] < TARGET_P99_MS else "misses"
                 print(

@@ -77,6 +77,10 @@ def exposure_record(
     }
 
 
+#: Full batches the flusher may fall behind by before a decision writes one itself.
+BACKLOG_BATCHES = 10
+
+
 class LakeExposureSink:
     """Buffers exposures and appends them to ``lake`` in batches; thread-safe.
 
@@ -103,6 +107,7 @@ class LakeExposureSink:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         if flush_seconds is not None and flush_seconds > 0:
             self._thread = threading.Thread(
@@ -140,9 +145,14 @@ class LakeExposureSink:
                 event_id=event_id,
             )
             self._buffer.append(record)
-            full = len(self._buffer) >= self.batch_size
-        if full:
-            self.flush()
+            size = len(self._buffer)
+        if size >= self.batch_size:
+            # The flusher thread writes full batches, so a decision never waits for an
+            # fsync; only a buffer the flusher cannot keep up with is written here.
+            if self._thread is None or size >= BACKLOG_BATCHES * self.batch_size:
+                self.flush()
+            else:
+                self._wake.set()
 
     def flush(self) -> int:
         """Append everything buffered to the lake; returns how many events were written."""
@@ -166,12 +176,17 @@ class LakeExposureSink:
     def close(self) -> None:
         """Stop the flushing thread and flush what is left."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.flush()
 
     def _run(self, interval: float) -> None:
-        while not self._stop.wait(interval):
+        while not self._stop.is_set():
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             try:
                 self.flush()
             except Exception:  # the batch stays buffered; the next flush retries it
