@@ -95,3 +95,14 @@ def default_actor() -> str:
 def interactive() -> bool:
     """Whether a person is at the terminal (prompts are allowed)."""
     return sys.stdin.isatty()
+
+
+def column_mapping(pairs: list[str], *, example: str) -> dict[str, str]:
+    """``--map FIELD=COLUMN`` options as a dict; a malformed pair stops with exit code 2."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            fail(f"--map expects FIELD=COLUMN (e.g. {example}), not {pair!r}")
+        mapping[field.strip()] = column.strip()
+    return mapping

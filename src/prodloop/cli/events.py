@@ -12,19 +12,9 @@ from rich.table import Table
 from prodloop.analytics.importer import ImportRejected, import_events
 from prodloop.analytics.keys import create_project_key, list_project_keys, revoke_project_key
 from prodloop.analytics.lake import EventLake
-from prodloop.cli.context import console, fail, handles_bad_input, settings
+from prodloop.cli.context import column_mapping, console, fail, handles_bad_input, settings
 
 keys_app = typer.Typer(help="Write-only project API keys for event capture.", no_args_is_help=True)
-
-
-def _mapping(pairs: list[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            fail(f"--map expects FIELD=COLUMN (e.g. distinct_id=user_id), not {pair!r}")
-        mapping[field.strip()] = column.strip()
-    return mapping
 
 
 def register_event_import(import_app: typer.Typer) -> None:
@@ -64,7 +54,12 @@ def register_event_import(import_app: typer.Typer) -> None:
                 )
 
             try:
-                summary = import_events(lake, file, mapping=_mapping(map_ or []), progress=report)
+                summary = import_events(
+                    lake,
+                    file,
+                    mapping=column_mapping(map_ or [], example="distinct_id=user_id"),
+                    progress=report,
+                )
             except ImportRejected as rejected:
                 fail(str(rejected))
         console.print(f"{file}: {summary.events:,} events imported ({summary.format})")

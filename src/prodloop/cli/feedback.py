@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from prodloop.cli.context import console, fail, handles_bad_input, settings, store
+from prodloop.cli.context import column_mapping, console, fail, handles_bad_input, settings, store
 from prodloop.feedback import requests as ops
 from prodloop.feedback import service, understand
 from prodloop.feedback.demand import demand_profile
@@ -38,16 +38,6 @@ def _progress() -> Progress:
         transient=True,
         disable=not console.is_terminal,
     )
-
-
-def _mapping(pairs: list[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            fail(f"--map expects FIELD=COLUMN (e.g. text=Body), not {pair!r}")
-        mapping[field.strip()] = column.strip()
-    return mapping
 
 
 def register_feedback_import(import_app: typer.Typer) -> None:
@@ -76,7 +66,11 @@ def register_feedback_import(import_app: typer.Typer) -> None:
 
             try:
                 summary = service.import_file(
-                    session, file, source=source, overrides=_mapping(map_ or []), progress=report
+                    session,
+                    file,
+                    source=source,
+                    overrides=column_mapping(map_ or [], example="text=Body"),
+                    progress=report,
                 )
             except ImportRejected as rejected:
                 fail(f"{file}: {rejected}")
