@@ -62,8 +62,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.add_middleware(CaptureBodyLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(api_router)
+    # The SDK endpoints (capture, decide) come first: they take the most requests, and routes
+    # are matched in order, so they skip testing every API and page route.
     app.include_router(capture_router)
     app.include_router(decide_router)
+    app.include_router(api_router)
     app.include_router(pages_router)
     return app
