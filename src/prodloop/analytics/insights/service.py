@@ -78,23 +78,17 @@ def workspace_time_zone(session: Session) -> str:
     return workspace.time_zone if workspace is not None else "UTC"
 
 
-def _open_lake_engine(lake: EventLake, session: Session) -> Any:
-    from prodloop.analytics.query.lake_engine import lake_engine
-
-    return lake_engine(lake, session)
-
-
 @contextmanager
 def lake_engine_for(settings: Settings, session: Session) -> Iterator[Engine]:
     """An engine over the settings' event lake and the ledger's accounts, closed after use."""
-    engine = _open_lake_engine(EventLake(settings), session)
+    # Imported here: the lake engine pulls in pyarrow, which the app need not load at start-up.
+    from prodloop.analytics.query.lake_engine import lake_engine
+
+    engine = lake_engine(EventLake(settings), session)
     try:
         yield engine
     finally:
-        connection = getattr(engine, "connection", None)
-        close = getattr(connection if connection is not None else engine, "close", None)
-        if callable(close):
-            close()
+        engine.connection.close()
 
 
 def run_query(kind: InsightKind, query: BaseModel, *, engine: Engine, tz: str) -> BaseModel:
